@@ -1,0 +1,50 @@
+# acme6 make targets. Every Node tool runs on the Node 22 that npm installs (node_modules/.bin first).
+SHELL := /bin/bash
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+.PHONY: all deps build lint test test-unit test-integration testbed testbed-up testbed-down demo clean
+
+all: build
+
+# npm ci only when package-lock.json changed since the last install.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+deps: node_modules/.installed
+
+build: deps
+	tsc -p tsconfig.build.json
+
+lint: deps
+	tsc -p tsconfig.json --noEmit
+	eslint .
+	prettier --check .
+
+# Everything: static checks, unit tests, integration tests against the real testbed.
+test: lint test-unit test-integration
+
+test-unit: deps
+	vitest run --project unit
+
+# Debian packages and the Go-built binaries (cached outside the repo, keyed by version).
+testbed:
+	bash hack/testbed/debian-packages.sh
+	bash hack/testbed/build.sh >/dev/null
+
+test-integration: deps testbed
+	@snapshot=$$(mktemp) && bash hack/testbed/leftovers.sh snapshot $$snapshot && \
+	  vitest run --project integration; status=$$?; \
+	  bash hack/testbed/leftovers.sh check $$snapshot || status=1; rm -f $$snapshot; exit $$status
+
+testbed-up: deps testbed
+	node test/testbed/cli.ts up
+
+testbed-down: deps
+	node test/testbed/cli.ts down
+
+demo: deps testbed
+	bash hack/demo.sh
+
+clean:
+	rm -rf dist coverage .testbed

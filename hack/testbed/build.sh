@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Builds the testbed's Go binaries once and caches them outside the repo, keyed by version:
+#   $ACME6_TESTBED_CACHE/kubernetes-<v>/{kube-apiserver,kube-controller-manager,kubectl}
+#   $ACME6_TESTBED_CACHE/etcd-<v>/etcd
+#   $ACME6_TESTBED_CACHE/pebble-<v>/{pebble,pebble-challtestsrv}
+# A finished build leaves a .complete marker; anything without it is rebuilt from scratch.
+# Prints the cache directories as KEY=path lines on stdout (for the harness); progress goes to stderr.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=versions.env
+. "$here/versions.env"
+cache=${ACME6_TESTBED_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/acme6/testbed}
+mkdir -p "$cache"
+export GOFLAGS=-mod=mod GOTOOLCHAIN=local
+
+log() { printf '[testbed-build] %s\n' "$*" >&2; }
+
+# build_once NAME DIR FUNCTION: runs FUNCTION to fill DIR unless DIR/.complete exists.
+build_once() {
+  local name=$1 dir=$2 fn=$3
+  if [[ -f $dir/.complete ]]; then log "$name: cached in $dir"; return; fi
+  log "$name: building into $dir"
+  local start=$SECONDS
+  rm -rf "$dir" "$dir.tmp"; mkdir -p "$dir.tmp"
+  "$fn" "$dir.tmp"
+  touch "$dir.tmp/.complete"; mv "$dir.tmp" "$dir"
+  log "$name: built in $((SECONDS - start)) s"
+}
+
+k8s_module_dir() { go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p'; }
+
+build_kubernetes() {
+  local out=$1 work src minor
+  work=$(mktemp -d); src=$(k8s_module_dir)
+  minor=${K8S_VERSION#v1.}               # 36.3: staging modules are tagged v0.36.3
+  # The wrapper requires k8s.io/kubernetes and points each staging module (replaced by ./staging in
+  # upstream's go.mod, which we cannot use from outside) at its published v0 tag. The list comes
+  # from upstream's go.mod so a new staging module needs no edit here.
+  {
+    printf 'module acme6.io/testbed/kubernetes\n\ngo 1.26.0\n\nrequire k8s.io/kubernetes %s\n\nreplace (\n' "$K8S_VERSION"
+    sed -n 's#^\t\(k8s.io/[a-z0-9-]*\) => ./staging/src/.*#\t\1 => \1 v0.'"$minor"'#p' "$src/go.mod"
+    printf ')\n'
+  } > "$work/go.mod"
+  grep -q 'k8s.io/api =>' "$work/go.mod" || { log "no staging replaces found in $src/go.mod"; exit 1; }
+  # Same version stamps as upstream's hack/lib/version.sh, so `kubectl version` and discovery tell the truth.
+  local major=1 minor_only=${minor%%.*} ldflags=""
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldflags+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor_only"
+    ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+  done
+  (cd "$work" && go build -trimpath -ldflags "-s -w $ldflags" -o "$out/" \
+      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kubectl)
+  rm -rf "$work"
+}
+
+# The etcd version kubeadm uses with this Kubernetes release ("3.6.8-0" -> v3.6.8).
+etcd_version() {
+  local v
+  v=$(sed -n 's/^\tDefaultEtcdVersion = "\([0-9.]*\)-[0-9]*"$/\1/p' "$(k8s_module_dir)/cmd/kubeadm/app/constants/constants.go")
+  [[ -n $v ]] || { log "cannot read DefaultEtcdVersion from kubeadm's constants"; exit 1; }
+  printf 'v%s' "$v"
+}
+
+build_etcd() {
+  local out=$1 work
+  work=$(mktemp -d)
+  # etcd's server module has local replaces, so `go install` refuses it; a wrapper module ignores them.
+  printf 'module acme6.io/testbed/etcd\n\ngo 1.26.0\n\nrequire go.etcd.io/etcd/server/v3 %s\n' "$ETCD_VERSION" > "$work/go.mod"
+  (cd "$work" && go build -trimpath -ldflags "-s -w" -o "$out/etcd" go.etcd.io/etcd/server/v3)
+  rm -rf "$work"
+}
+
+build_pebble() {
+  local out=$1
+  GOBIN=$out go install -trimpath -ldflags "-s -w" \
+    "github.com/letsencrypt/pebble/v2/cmd/pebble@$PEBBLE_VERSION" \
+    "github.com/letsencrypt/pebble/v2/cmd/pebble-challtestsrv@$PEBBLE_VERSION"
+}
+
+ETCD_VERSION=$(etcd_version)
+k8s_dir=$cache/kubernetes-$K8S_VERSION
+etcd_dir=$cache/etcd-$ETCD_VERSION
+pebble_dir=$cache/pebble-$PEBBLE_VERSION
+total=$SECONDS
+build_once "pebble $PEBBLE_VERSION" "$pebble_dir" build_pebble
+build_once "etcd $ETCD_VERSION" "$etcd_dir" build_etcd
+build_once "kubernetes $K8S_VERSION" "$k8s_dir" build_kubernetes
+log "all testbed binaries ready ($((SECONDS - total)) s)"
+printf 'KUBERNETES_BIN=%s\nETCD_BIN=%s\nPEBBLE_BIN=%s\n' "$k8s_dir" "$etcd_dir" "$pebble_dir"

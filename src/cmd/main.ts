@@ -1,0 +1,52 @@
+// Subcommand dispatch for `acme6`. Each role (controller, agent, solver) registers here as it lands.
+import { readFileSync } from 'node:fs';
+
+/** Where a command writes. */
+export interface Io {
+  out: { write(s: string): unknown };
+  err: { write(s: string): unknown };
+}
+
+/** One subcommand: a summary for the help text and a runner returning the exit code. */
+export interface Command {
+  summary: string;
+  run(args: string[], io: Io): Promise<number>;
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+const commands: Record<string, Command> = {
+  version: {
+    summary: 'print the acme6 version',
+    run(_args, io) {
+      io.out.write(`acme6 ${packageVersion()} (node ${process.version})\n`);
+      return Promise.resolve(0);
+    },
+  },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((n) => n.length));
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `usage: acme6 <command> [flags]\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+/** Runs `acme6 <command> ...`; returns the process exit code (2 for usage errors). */
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    io.out.write(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    io.err.write(`acme6: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  return command.run(rest, io);
+}

@@ -1,0 +1,22 @@
+// Kubeconfig files with embedded credentials, so one file is all a client needs.
+import { stringify } from 'yaml';
+import type { CertAndKey } from './pki.ts';
+
+const b64 = (pem: string): string => Buffer.from(pem).toString('base64');
+
+/** Renders a kubeconfig for `server` authenticating with a client certificate. */
+export function renderKubeconfig(server: string, caPem: string, user: string, client: CertAndKey): string {
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'acme6-testbed', cluster: { server, 'certificate-authority-data': b64(caPem) } }],
+    users: [
+      {
+        name: user,
+        user: { 'client-certificate-data': b64(client.certPem), 'client-key-data': b64(client.keyPem) },
+      },
+    ],
+    contexts: [{ name: 'acme6-testbed', context: { cluster: 'acme6-testbed', user } }],
+    'current-context': 'acme6-testbed',
+  });
+}

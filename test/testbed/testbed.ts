@@ -1,0 +1,115 @@
+// One testbed: a control plane with acme6's CRDs installed and, optionally, pebble. Everything it
+// starts lives in one temporary directory that is removed when it stops, however it stops.
+import { execFile } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { testbedBinaries } from './binaries.ts';
+import { startControlPlane } from './control-plane.ts';
+import { onProcessExit } from './exit-hooks.ts';
+import { crdDir } from './paths.ts';
+import { startPebble, type PebbleOptions } from './pebble.ts';
+import { createCertificateAuthority } from './pki.ts';
+import type { ManagedProcess } from './process.ts';
+import { createWorkdir, reapOrphanedWorkdirs } from './workdir.ts';
+
+const run = promisify(execFile);
+
+/** What to start besides the control plane. */
+export interface TestbedOptions {
+  /** Start pebble (default: yes, with default options). */
+  pebble?: PebbleOptions | false;
+}
+
+/** How to reach a running testbed; serialisable, so vitest can hand it to test files. */
+export interface TestbedInfo {
+  dir: string;
+  apiserverUrl: string;
+  kubeconfigFile: string;
+  kubectl: string;
+  pebble?: { directoryUrl: string; managementUrl: string; listenerCaFile: string; issuerRootFile: string };
+}
+
+/** A running testbed. */
+export class Testbed {
+  readonly info: TestbedInfo;
+  private readonly processes: ManagedProcess[];
+  private readonly unregister: () => void;
+
+  private constructor(info: TestbedInfo, processes: ManagedProcess[], unregister: () => void) {
+    this.info = info;
+    this.processes = processes;
+    this.unregister = unregister;
+  }
+
+  /** Starts a testbed; on any failure everything already started is torn down before rethrowing. */
+  static async start(options: TestbedOptions = {}): Promise<Testbed> {
+    reapOrphanedWorkdirs();
+    const bin = testbedBinaries();
+    const dir = createWorkdir();
+    const processes: ManagedProcess[] = [];
+    const killAll = (): void => {
+      for (const p of processes) p.killNow();
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+    };
+    const unregister = onProcessExit(killAll);
+    try {
+      const ca = await createCertificateAuthority('acme6 testbed CA');
+      const plane = await startControlPlane(bin, dir, ca, processes);
+      const kubeconfigFile = join(dir, 'admin.kubeconfig');
+      writeFileSync(kubeconfigFile, plane.kubeconfig, { mode: 0o600 });
+      await installCrds(bin.kubectl, kubeconfigFile);
+      const info: TestbedInfo = {
+        dir,
+        apiserverUrl: plane.apiserverUrl,
+        kubeconfigFile,
+        kubectl: bin.kubectl,
+      };
+      if (options.pebble !== false) {
+        const pebble = await startPebble(bin, dir, ca, options.pebble ?? {});
+        processes.push(pebble.process);
+        const { directoryUrl, managementUrl, listenerCaFile, issuerRootFile } = pebble;
+        info.pebble = { directoryUrl, managementUrl, listenerCaFile, issuerRootFile };
+      }
+      return new Testbed(info, processes, unregister);
+    } catch (err) {
+      await Promise.all(processes.map((p) => p.stop(2000)));
+      killAll();
+      unregister();
+      throw err;
+    }
+  }
+
+  /** Stops every process (newest first) and removes the directory. */
+  async stop(): Promise<void> {
+    for (const p of [...this.processes].reverse()) await p.stop();
+    rmSync(this.info.dir, { recursive: true, force: true });
+    this.unregister();
+  }
+
+  /** Shell `KEY=value` lines naming every service and how to reach it. */
+  envLines(kubeconfigFile = this.info.kubeconfigFile): string {
+    const env: Record<string, string> = {
+      KUBECONFIG: kubeconfigFile,
+      ACME6_APISERVER_URL: this.info.apiserverUrl,
+      ACME6_KUBECTL: this.info.kubectl,
+    };
+    if (this.info.pebble) {
+      env.ACME6_PEBBLE_DIRECTORY_URL = this.info.pebble.directoryUrl;
+      env.ACME6_PEBBLE_MANAGEMENT_URL = this.info.pebble.managementUrl;
+      env.ACME6_PEBBLE_LISTENER_CA_FILE = this.info.pebble.listenerCaFile;
+      env.ACME6_PEBBLE_ROOT_CA_FILE = this.info.pebble.issuerRootFile;
+    }
+    return Object.entries(env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n')
+      .concat('\n');
+  }
+}
+
+/** Applies crds/ with kubectl, as a user would, and waits until every CRD is Established. */
+async function installCrds(kubectl: string, kubeconfig: string): Promise<void> {
+  const args = ['--kubeconfig', kubeconfig];
+  await run(kubectl, [...args, 'apply', '--server-side', '-f', crdDir]);
+  await run(kubectl, [...args, 'wait', '--for=condition=Established', '--timeout=60s', '-f', crdDir]);
+}
