@@ -15,14 +15,15 @@ deps: node_modules/.installed
 
 build: deps
 	tsc -p tsconfig.build.json
+	node dist/src/cmd/acme6.js version
 
 lint: deps
 	tsc -p tsconfig.json --noEmit
 	eslint .
 	prettier --check .
 
-# Everything: static checks, unit tests, integration tests against the real testbed.
-test: lint test-unit test-integration
+# Everything: static checks, the built program, unit tests, integration tests against the real testbed.
+test: lint build test-unit test-integration
 
 test-unit: deps
 	vitest run --project unit

@@ -13,11 +13,20 @@ export interface Command {
   run(args: string[], io: Io): Promise<number>;
 }
 
+// The same code runs from src/ (tests) and dist/src/ (the built program): find package.json upwards.
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
+  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as {
+        name?: string;
+        version: string;
+      };
+      if (pkg.name === 'acme6') return pkg.version;
+    } catch {
+      // not here; look one level up
+    }
+    if (dir.pathname === '/') return 'unknown';
+  }
 }
 
 const commands: Record<string, Command> = {
