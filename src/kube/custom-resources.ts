@@ -1,0 +1,88 @@
+// acme6's own resources through the apiserver: reads and server-side-applied status.
+// Each reconciler applies status under its own field manager, so it owns exactly the fields it
+// writes (principle 2): SSA merges the conditions list by type, and a manager's apply never
+// removes another manager's fields.
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { API_VERSION, GROUP, RESOURCES, VERSION, type Kind } from '../api/group.ts';
+import { isNotFound } from './errors.ts';
+
+/** The metadata every acme6 object has once stored. */
+export interface StoredMeta {
+  name: string;
+  namespace?: string;
+  uid: string;
+  generation: number;
+  resourceVersion: string;
+}
+
+/** Reads and status writes for one acme6 kind. */
+export class CustomResourceClient<T> {
+  private readonly api: CustomObjectsApi;
+  private readonly kind: Kind;
+  private readonly plural: string;
+  private readonly namespaced: boolean;
+
+  constructor(kubeConfig: KubeConfig, kind: Kind) {
+    this.api = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.kind = kind;
+    this.plural = RESOURCES[kind].plural;
+    this.namespaced = RESOURCES[kind].namespaced;
+  }
+
+  /** The API path an informer watches, across all namespaces. */
+  get path(): string {
+    return `/apis/${GROUP}/${VERSION}/${this.plural}`;
+  }
+
+  /** Lists every object of the kind (for informers). */
+  async list(selectors: { labelSelector?: string; fieldSelector?: string } = {}): Promise<{
+    apiVersion?: string;
+    kind?: string;
+    metadata?: { resourceVersion?: string };
+    items: T[];
+  }> {
+    return (await this.api.listClusterCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: this.plural,
+      ...selectors,
+    })) as { items: T[] };
+  }
+
+  /** Reads one object straight from the apiserver; undefined if it does not exist. */
+  async get(name: string, namespace?: string): Promise<T | undefined> {
+    const common = { group: GROUP, version: VERSION, plural: this.plural, name };
+    try {
+      return (await (this.namespaced
+        ? this.api.getNamespacedCustomObject({ ...common, namespace: namespace ?? '' })
+        : this.api.getClusterCustomObject(common))) as T;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Server-side applies `status` (only the fields this manager owns) to the status subresource. */
+  async applyStatus(
+    name: string,
+    namespace: string | undefined,
+    status: object,
+    fieldManager: string,
+  ): Promise<void> {
+    const metadata = namespace && this.namespaced ? { name, namespace } : { name };
+    const body = { apiVersion: API_VERSION, kind: this.kind, metadata, status };
+    const common = {
+      group: GROUP,
+      version: VERSION,
+      plural: this.plural,
+      name,
+      body,
+      fieldManager,
+      force: true,
+    };
+    const options = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
+    await (this.namespaced
+      ? this.api.patchNamespacedCustomObjectStatus({ ...common, namespace: namespace ?? '' }, options)
+      : this.api.patchClusterCustomObjectStatus(common, options));
+  }
+}
