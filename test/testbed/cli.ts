@@ -71,7 +71,8 @@ async function serve(): Promise<void> {
   }
   writeFileSync(files.kubeconfig, readFileSync(testbed.info.kubeconfigFile), { mode: 0o600 });
   writeFileSync(files.pid, String(process.pid));
-  writeFileSync(files.env, testbed.envLines(files.kubeconfig)); // written last: it means "ready"
+  // Written last: it means "ready". 0600: it holds the testbed's TSIG secret.
+  writeFileSync(files.env, testbed.envLines(files.kubeconfig), { mode: 0o600 });
   console.log(`testbed ready in ${testbed.info.dir}`);
   const stop = async (): Promise<void> => {
     await testbed.stop();

@@ -1,11 +1,13 @@
-// One testbed: a control plane with acme6's CRDs installed and, optionally, pebble. Everything it
-// starts lives in one temporary directory that is removed when it stops, however it stops.
+// One testbed: a control plane with acme6's CRDs installed, an authoritative DNS primary and
+// secondary (BIND) and, optionally, pebble resolving through that DNS. Everything it starts lives in
+// one temporary directory that is removed when it stops, however it stops.
 import { execFile } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { testbedBinaries } from './binaries.ts';
 import { startControlPlane } from './control-plane.ts';
+import { startDns, type TestbedDnsInfo } from './dns.ts';
 import { onProcessExit } from './exit-hooks.ts';
 import { crdDir } from './paths.ts';
 import { startPebble, type PebbleOptions } from './pebble.ts';
@@ -17,8 +19,10 @@ const run = promisify(execFile);
 
 /** What to start besides the control plane. */
 export interface TestbedOptions {
-  /** Start pebble (default: yes, with default options). */
+  /** Start pebble (default: yes, with default options; it resolves through the testbed DNS). */
   pebble?: PebbleOptions | false;
+  /** Start the BIND primary and secondary (default: yes). */
+  dns?: false;
 }
 
 /** How to reach a running testbed; serialisable, so vitest can hand it to test files. */
@@ -28,6 +32,7 @@ export interface TestbedInfo {
   kubeconfigFile: string;
   kubectl: string;
   pebble?: { directoryUrl: string; managementUrl: string; listenerCaFile: string; issuerRootFile: string };
+  dns?: TestbedDnsInfo;
 }
 
 /** A running testbed. */
@@ -55,7 +60,16 @@ export class Testbed {
     const unregister = onProcessExit(killAll);
     try {
       const ca = await createCertificateAuthority('acme6 testbed CA');
-      const plane = await startControlPlane(bin, dir, ca, processes);
+      // DNS starts in well under a second, alongside the control plane's many; both must have
+      // settled before a failure tears down, or a late start would escape the teardown.
+      const [planeResult, dnsResult] = await Promise.allSettled([
+        startControlPlane(bin, dir, ca, processes),
+        options.dns === false ? Promise.resolve(undefined) : startDns(dir, processes),
+      ]);
+      if (planeResult.status === 'rejected') throw planeResult.reason;
+      if (dnsResult.status === 'rejected') throw dnsResult.reason;
+      const plane = planeResult.value;
+      const dns = dnsResult.value;
       const kubeconfigFile = join(dir, 'admin.kubeconfig');
       writeFileSync(kubeconfigFile, plane.kubeconfig, { mode: 0o600 });
       await installCrds(bin.kubectl, kubeconfigFile);
@@ -64,9 +78,11 @@ export class Testbed {
         apiserverUrl: plane.apiserverUrl,
         kubeconfigFile,
         kubectl: bin.kubectl,
+        ...(dns && { dns }),
       };
       if (options.pebble !== false) {
-        const pebble = await startPebble(bin, dir, ca, options.pebble ?? {});
+        const pebbleOptions = { ...(dns && { dnsServer: dns.primary }), ...options.pebble };
+        const pebble = await startPebble(bin, dir, ca, pebbleOptions);
         processes.push(pebble.process);
         const { directoryUrl, managementUrl, listenerCaFile, issuerRootFile } = pebble;
         info.pebble = { directoryUrl, managementUrl, listenerCaFile, issuerRootFile };
@@ -99,6 +115,15 @@ export class Testbed {
       env.ACME6_PEBBLE_MANAGEMENT_URL = this.info.pebble.managementUrl;
       env.ACME6_PEBBLE_LISTENER_CA_FILE = this.info.pebble.listenerCaFile;
       env.ACME6_PEBBLE_ROOT_CA_FILE = this.info.pebble.issuerRootFile;
+    }
+    if (this.info.dns) {
+      env.ACME6_DNS_PRIMARY = this.info.dns.primary;
+      env.ACME6_DNS_SECONDARY = this.info.dns.secondary;
+      env.ACME6_DNS_ZONES = this.info.dns.zones.join(',');
+      env.ACME6_TSIG_KEY_NAME = this.info.dns.tsig.keyName;
+      env.ACME6_TSIG_ALGORITHM = this.info.dns.tsig.algorithm;
+      env.ACME6_TSIG_SECRET = this.info.dns.tsig.secret;
+      env.ACME6_TSIG_KEY_FILE = this.info.dns.tsig.keyFile;
     }
     return Object.entries(env)
       .map(([k, v]) => `${k}=${v}`)
