@@ -20,6 +20,10 @@ export interface PebbleOptions {
   dnsServer?: string;
   /** External Account Binding keys (kid to base64url HMAC key); makes EAB required when set. */
   eabKeys?: Record<string, string>;
+  /** Skip challenge validation (PEBBLE_VA_ALWAYS_VALID): every answered challenge becomes valid. */
+  alwaysValid?: boolean;
+  /** Extra roots, each offering an alternate chain via `Link: rel="alternate"` (PEBBLE_ALTERNATE_ROOTS). */
+  alternateRoots?: number;
 }
 
 /** A running pebble and how to reach it. */
@@ -82,6 +86,8 @@ export async function startPebble(
     PEBBLE_VA_NOSLEEP: '1',
     PEBBLE_WFE_NONCEREJECT: String(options.nonceRejectPercent ?? 0),
     PEBBLE_AUTHZREUSE: '0',
+    ...(options.alwaysValid ? { PEBBLE_VA_ALWAYS_VALID: '1' } : {}),
+    ...(options.alternateRoots ? { PEBBLE_ALTERNATE_ROOTS: String(options.alternateRoots) } : {}),
   });
   const directoryUrl = `https://127.0.0.1:${port}/dir`;
   const managementUrl = `https://127.0.0.1:${managementPort}`;
