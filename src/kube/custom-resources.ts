@@ -62,14 +62,23 @@ export class CustomResourceClient<T> {
     }
   }
 
-  /** Server-side applies `status` (only the fields this manager owns) to the status subresource. */
+  /**
+   * Server-side applies `status` (only the fields this manager owns) to the status subresource.
+   * With `resourceVersion`, the write fails with 409 if the object changed since that version, so
+   * a decision made on a stale cache cannot overwrite newer state.
+   */
   async applyStatus(
     name: string,
     namespace: string | undefined,
     status: object,
     fieldManager: string,
+    resourceVersion?: string,
   ): Promise<void> {
-    const metadata = namespace && this.namespaced ? { name, namespace } : { name };
+    const metadata = {
+      name,
+      ...(namespace && this.namespaced ? { namespace } : {}),
+      ...(resourceVersion ? { resourceVersion } : {}),
+    };
     const body = { apiVersion: API_VERSION, kind: this.kind, metadata, status };
     const common = {
       group: GROUP,

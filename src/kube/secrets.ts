@@ -10,8 +10,15 @@ export interface SecretStore {
   create(secret: V1Secret & { metadata: { name: string; namespace: string } }): Promise<V1Secret>;
 }
 
+/** A SecretStore that also replaces and deletes (for the Secrets acme6 writes). */
+export interface MutableSecretStore extends SecretStore {
+  /** Replaces the Secret; a stale resourceVersion rejects with 409 (someone wrote in between). */
+  replace(secret: V1Secret & { metadata: { name: string; namespace: string } }): Promise<V1Secret>;
+  delete(namespace: string, name: string): Promise<void>;
+}
+
 /** A SecretStore over the real apiserver. */
-export class KubeSecretStore implements SecretStore {
+export class KubeSecretStore implements MutableSecretStore {
   private readonly api: CoreV1Api;
 
   constructor(kubeConfig: KubeConfig) {
@@ -29,6 +36,15 @@ export class KubeSecretStore implements SecretStore {
 
   create(secret: V1Secret & { metadata: { name: string; namespace: string } }): Promise<V1Secret> {
     return this.api.createNamespacedSecret({ namespace: secret.metadata.namespace, body: secret });
+  }
+
+  replace(secret: V1Secret & { metadata: { name: string; namespace: string } }): Promise<V1Secret> {
+    const { name, namespace } = secret.metadata;
+    return this.api.replaceNamespacedSecret({ name, namespace, body: secret });
+  }
+
+  async delete(namespace: string, name: string): Promise<void> {
+    await this.api.deleteNamespacedSecret({ namespace, name });
   }
 }
 
