@@ -122,6 +122,7 @@ export type RenewalInfoStatus = z.output<typeof renewalInfoStatus>;
 /** status.acme: the order in flight and the ARI data. */
 export const certificateAcmeStatus = z.strictObject({
   orderURL: boundedString(2048).optional(),
+  orderCreatedTime: dateTime.optional(),
   orderState: z.enum(['pending', 'ready', 'processing', 'valid', 'invalid']).optional(),
   certificateRevision: z.int32().min(1).optional(),
   retryAfter: dateTime.optional(),

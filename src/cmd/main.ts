@@ -1,5 +1,6 @@
 // Subcommand dispatch for `acme6`. Each role (controller, agent, solver) registers here as it lands.
 import { readFileSync } from 'node:fs';
+import { controllerCommand } from './controller.ts';
 
 /** Where a command writes. */
 export interface Io {
@@ -30,6 +31,7 @@ function packageVersion(): string {
 }
 
 const commands: Record<string, Command> = {
+  controller: controllerCommand,
   version: {
     summary: 'print the acme6 version',
     run(_args, io) {

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { parseControllerFlags } from './controller.ts';
+
+describe('acme6 controller flags', () => {
+  it('has defaults a cluster can run with', () => {
+    expect(parseControllerFlags([])).toMatchObject({
+      workers: 2,
+      logLevel: 'info',
+      failureBackoff: { initialMs: 3_600_000, maxMs: 32 * 3_600_000 },
+    });
+  });
+
+  it('reads durations and numbers', () => {
+    const flags = parseControllerFlags([
+      '--workers',
+      '4',
+      '--failure-backoff-initial',
+      '2s',
+      '--failure-backoff-max',
+      '1m',
+    ]);
+    expect(flags).toMatchObject({ workers: 4, failureBackoff: { initialMs: 2000, maxMs: 60_000 } });
+  });
+
+  it.each([
+    [['--workers', '0'], '--workers must be a whole number from 1 to 64, not "0"'],
+    [['--log-level', 'loud'], '--log-level must be debug, info, warn or error, not "loud"'],
+    [
+      ['--failure-backoff-initial', '1d'],
+      '--failure-backoff-initial and --failure-backoff-max must be Go durations',
+    ],
+    [['--failure-backoff-initial', '2h', '--failure-backoff-max', '1h'], 'initial <= max'],
+    [['--frobnicate'], "Unknown option '--frobnicate'"],
+  ])('rejects %j with a clear message', (args, message) => {
+    const flags = parseControllerFlags(args);
+    expect('error' in flags && flags.error).toContain(message);
+  });
+});

@@ -1,0 +1,102 @@
+// `acme6 controller`: runs the certificate and issuer controllers against a cluster until SIGTERM.
+import { parseArgs } from 'node:util';
+import { parseGoDuration } from '../api/duration.ts';
+import type { FailureBackoff } from '../controllers/certificate/failure-backoff.ts';
+import { AcmeAccountRegistrar } from '../controllers/issuer/acme-registrar.ts';
+import { Manager } from '../controllers/manager.ts';
+import { loadKubeConfig } from '../kube/kubeconfig.ts';
+import { createLogger } from '../log/logger.ts';
+import type { Command, Io } from './main.ts';
+
+const usage = `usage: acme6 controller [flags]
+
+  --kubeconfig PATH                   kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, or in-cluster)
+  --cluster-resource-namespace NAME   namespace of ClusterIssuers' Secrets (default: $POD_NAMESPACE or acme6)
+  --workers N                         concurrent reconciles per controller (default 2)
+  --failure-backoff-initial DURATION  wait after a failed issuance, doubled per failure (default 1h)
+  --failure-backoff-max DURATION      longest wait between failed issuances (default 32h)
+  --log-level LEVEL                   debug, info, warn or error (default info)
+`;
+
+/** Parses flags; returns an error message for bad input instead of throwing. */
+export function parseControllerFlags(args: string[]):
+  | {
+      kubeconfig?: string;
+      clusterResourceNamespace: string;
+      workers: number;
+      logLevel: string;
+      failureBackoff: FailureBackoff;
+    }
+  | { error: string } {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        kubeconfig: { type: 'string' },
+        'cluster-resource-namespace': { type: 'string' },
+        workers: { type: 'string', default: '2' },
+        'log-level': { type: 'string', default: 'info' },
+        'failure-backoff-initial': { type: 'string', default: '1h' },
+        'failure-backoff-max': { type: 'string', default: '32h' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+  const workers = Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
+    return { error: `--workers must be a whole number from 1 to 64, not "${values.workers}"` };
+  }
+  if (!['debug', 'info', 'warn', 'error'].includes(values['log-level'])) {
+    return { error: `--log-level must be debug, info, warn or error, not "${values['log-level']}"` };
+  }
+  const initialMs = parseGoDuration(values['failure-backoff-initial']);
+  const maxMs = parseGoDuration(values['failure-backoff-max']);
+  if (!initialMs || initialMs < 1000 || !maxMs || maxMs < initialMs) {
+    return {
+      error:
+        '--failure-backoff-initial and --failure-backoff-max must be Go durations, at least 1s, initial <= max',
+    };
+  }
+  return {
+    failureBackoff: { initialMs, maxMs },
+    ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
+    clusterResourceNamespace: values['cluster-resource-namespace'] ?? process.env.POD_NAMESPACE ?? 'acme6',
+    workers,
+    logLevel: values['log-level'],
+  };
+}
+
+async function run(args: string[], io: Io): Promise<number> {
+  const flags = parseControllerFlags(args);
+  if ('error' in flags) {
+    io.err.write(`acme6 controller: ${flags.error}\n\n${usage}`);
+    return 2;
+  }
+  const logger = createLogger({ level: flags.logLevel, name: 'acme6-controller' });
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+  const manager = new Manager({
+    kubeConfig: loadKubeConfig(flags.kubeconfig),
+    logger,
+    clusterResourceNamespace: flags.clusterResourceNamespace,
+    registrar: new AcmeAccountRegistrar(),
+    workers: flags.workers,
+    failureBackoff: flags.failureBackoff,
+  });
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      logger.info({ signal }, 'stopping');
+      void manager.stop().then(resolve);
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  await manager.start();
+  await stopped;
+  return 0;
+}
+
+/** The `controller` subcommand. */
+export const controllerCommand: Command = { summary: 'run the certificate and issuer controllers', run };

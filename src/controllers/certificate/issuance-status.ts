@@ -1,0 +1,70 @@
+// The status fields the issuance owns (its field manager applies exactly these), and the helpers
+// that derive them from a Certificate's current status.
+import type { Certificate, CertificateStatus, ChallengeStatus } from '../../api/certificate.ts';
+import { ConditionType, formatConditionTime, setCondition, type Condition } from '../../api/conditions.ts';
+
+/** Field manager of the issuance's status fields. */
+export const ISSUANCE_FIELD_MANAGER = 'acme6-issuance';
+
+/** status.acme without renewalInfo (which the ARI reconciler owns). */
+export interface OrderStatus {
+  orderURL?: string;
+  orderCreatedTime?: string;
+  orderState?: 'pending' | 'ready' | 'processing' | 'valid' | 'invalid';
+  certificateRevision?: number;
+  retryAfter?: string;
+  challenges?: ChallengeStatus[];
+}
+
+/** Everything the issuance writes. */
+export interface IssuanceStatus {
+  conditions?: Condition[];
+  revision?: number;
+  failedIssuanceAttempts?: number;
+  lastFailureTime?: string;
+  nextAttemptTime?: string;
+  acme?: OrderStatus;
+}
+
+/** The issuance-owned part of a Certificate's status. */
+export function ownedStatus(status: CertificateStatus | undefined): IssuanceStatus {
+  const owned: IssuanceStatus = {};
+  const issuing = status?.conditions?.find((c) => c.type === ConditionType.Issuing);
+  if (issuing) owned.conditions = [issuing];
+  if (status?.revision !== undefined) owned.revision = status.revision;
+  if (status?.failedIssuanceAttempts !== undefined)
+    owned.failedIssuanceAttempts = status.failedIssuanceAttempts;
+  if (status?.lastFailureTime) owned.lastFailureTime = status.lastFailureTime;
+  if (status?.nextAttemptTime) owned.nextAttemptTime = status.nextAttemptTime;
+  const { renewalInfo: _ari, ...order } = status?.acme ?? {};
+  if (Object.keys(order).length > 0) owned.acme = order;
+  return owned;
+}
+
+/** Sets the Issuing condition on an owned status (a new object). */
+export function withIssuing(
+  owned: IssuanceStatus,
+  certificate: Certificate,
+  status: 'True' | 'False',
+  reason: string,
+  message: string,
+  now: Date,
+): IssuanceStatus {
+  const update = {
+    type: ConditionType.Issuing,
+    status,
+    reason,
+    message,
+    observedGeneration: certificate.metadata.generation ?? 0,
+  };
+  return { ...owned, conditions: setCondition(owned.conditions, update, now) };
+}
+
+/** Drops the Issuing condition: nothing is being issued. */
+export function withoutIssuing(owned: IssuanceStatus): IssuanceStatus {
+  const { conditions: _gone, ...rest } = owned;
+  return rest;
+}
+
+/** RFC 3339 as status stores times. */
+export const statusTime = formatConditionTime;

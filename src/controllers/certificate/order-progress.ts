@@ -1,0 +1,214 @@
+// Drives an ACME order in flight one step per reconcile, never waiting inside a worker: publish
+// and check each challenge, answer it once the CA can see it, finalize with the next key, then
+// write the TLS Secret. Where it must wait, it returns how long to wait.
+import type { V1Secret } from '@kubernetes/client-node';
+import type { Certificate, ChallengeStatus } from '../../api/certificate.ts';
+import type { AnyIssuer } from '../../api/issuer.ts';
+import { keyMatchesCertificate, readCertificate, readCertificateChain } from '../../acme/certificate-info.ts';
+import { createCsr } from '../../acme/csr.ts';
+import type { AcmeAuthorization, AcmeOrder, AcmePort } from '../../acme/port.ts';
+import type { MutableSecretStore } from '../../kube/secrets.ts';
+import { secretValue } from '../../kube/secrets.ts';
+import type { ChallengeSolver, ChallengeTask } from './challenge-solver.ts';
+import { ensureNextKey, nextKeySecretName, type KeyOwner } from './next-key.ts';
+import type { SolverChoice } from './solver-selection.ts';
+import { buildTlsSecret } from './tls-secret.ts';
+
+/** A problem that ends this issuance attempt (it is cleaned up and retried after the backoff). */
+export class IssuanceFailure extends Error {}
+
+/** What one step of an order produced. */
+export type StepOutcome =
+  | { kind: 'wait'; afterMs: number; order: AcmeOrder; challenges?: ChallengeStatus[] }
+  | { kind: 'issued'; notAfter: Date; revision: number };
+
+/** What the order steps need, set up by the issuance reconciler. */
+export interface OrderContext {
+  certificate: Certificate & { metadata: { name: string; namespace: string; uid: string } };
+  issuer: AnyIssuer;
+  secretNamespace: string;
+  acme: AcmePort;
+  choices: readonly SolverChoice[];
+  solvers: Partial<Record<'http-01' | 'dns-01', ChallengeSolver>>;
+  secrets: MutableSecretStore;
+  revision: number;
+  /** The TLS Secret as it is now (for rotationPolicy Never and for the update). */
+  existingSecret: V1Secret | undefined;
+  now: Date;
+  /** When this order was placed (the Issuing condition's transition), for giving up on propagation. */
+  orderStartedAt: Date;
+}
+
+const POLL_MS = 1000;
+
+const displayName = (authz: AcmeAuthorization): string =>
+  authz.wildcard ? `*.${authz.identifier.value}` : authz.identifier.value;
+
+function owner(ctx: OrderContext): KeyOwner {
+  const { name, namespace, uid } = ctx.certificate.metadata;
+  return { name, namespace, uid };
+}
+
+/** The challenge task for an authorization, or undefined if nothing of ours can solve it. */
+async function taskFor(ctx: OrderContext, authz: AcmeAuthorization) {
+  const name = displayName(authz);
+  const choice = ctx.choices.find((c) => c.dnsName === name);
+  if (!choice)
+    throw new IssuanceFailure(
+      `the order has an authorization for ${name}, which the Certificate does not ask for`,
+    );
+  const challenge = authz.challenges.find((c) => c.type === choice.type);
+  if (!challenge?.token) throw new IssuanceFailure(`the CA offers no ${choice.type} challenge for ${name}`);
+  const solver = ctx.solvers[choice.type];
+  if (!solver)
+    throw new IssuanceFailure(
+      `${choice.type} is not supported by this version of acme6 (needed for ${name})`,
+    );
+  const task: ChallengeTask = {
+    solver: choice.solver,
+    secretNamespace: ctx.secretNamespace,
+    domain: authz.identifier.value,
+    wildcard: authz.wildcard,
+    token: challenge.token,
+    value: await ctx.acme.challengeValue(challenge),
+  };
+  return { name, choice, challenge, solver, task };
+}
+
+/** Publishes, checks and answers the challenges of a pending order. */
+async function solvePending(ctx: OrderContext, order: AcmeOrder): Promise<StepOutcome> {
+  const challenges: ChallengeStatus[] = [];
+  let waitMs = Number.POSITIVE_INFINITY;
+  for (const authz of await ctx.acme.getAuthorizations(order)) {
+    const { name, choice, challenge, solver, task } = await taskFor(ctx, authz);
+    const entry: ChallengeStatus = {
+      dnsName: name,
+      wildcard: authz.wildcard,
+      type: choice.type,
+      state: challenge.status,
+      authorizationURL: authz.url,
+      challengeURL: challenge.url,
+    };
+    challenges.push(entry);
+    if (authz.status === 'valid') {
+      entry.state = 'valid';
+      continue;
+    }
+    if (authz.status !== 'pending' || challenge.status === 'invalid') {
+      const why = challenge.error?.detail ?? `authorization is ${authz.status}`;
+      throw new IssuanceFailure(`${choice.type} challenge for ${name} failed: ${why}`);
+    }
+    if (challenge.status === 'pending') {
+      const result = await solver.present(task);
+      entry.selfCheck = result.detail;
+      if (result.ready) {
+        await ctx.acme.answerChallenge(challenge);
+        entry.state = 'processing';
+        waitMs = Math.min(waitMs, POLL_MS);
+      } else if (ctx.now.getTime() - ctx.orderStartedAt.getTime() > result.giveUpAfterMs) {
+        const waited = Math.round((ctx.now.getTime() - ctx.orderStartedAt.getTime()) / 1000);
+        throw new IssuanceFailure(
+          `${choice.type} challenge for ${name} not visible after ${waited}s: ${result.detail}`,
+        );
+      } else {
+        waitMs = Math.min(waitMs, result.recheckAfterMs);
+      }
+    } else {
+      const retryAfterMs = authz.retryAfter ? authz.retryAfter.getTime() - ctx.now.getTime() : 0;
+      waitMs = Math.min(waitMs, Math.max(POLL_MS, retryAfterMs));
+    }
+  }
+  return { kind: 'wait', afterMs: Number.isFinite(waitMs) ? waitMs : POLL_MS, order, challenges };
+}
+
+/** Finalizes a ready order with a CSR for the next key. */
+async function finalize(ctx: OrderContext, order: AcmeOrder): Promise<StepOutcome> {
+  const { spec } = ctx.certificate;
+  const current = secretValue(ctx.existingSecret, 'tls.key');
+  const reuse = spec.privateKey.rotationPolicy === 'Never' ? current : undefined;
+  const keyPem = await ensureNextKey(ctx.secrets, owner(ctx), spec.privateKey, reuse);
+  const finalized = await ctx.acme.finalizeOrder(order, await createCsr(keyPem, spec.dnsNames));
+  return { kind: 'wait', afterMs: POLL_MS, order: finalized };
+}
+
+/** Downloads the certificate and writes the TLS Secret in one create or update. */
+async function store(ctx: OrderContext, order: AcmeOrder): Promise<StepOutcome> {
+  const { certificate } = ctx;
+  const chainPem = await ctx.acme.downloadCertificate(order, ctx.issuer.spec.acme.preferredChain);
+  const nextKeyName = nextKeySecretName(certificate.metadata.name);
+  const keyPem = secretValue(await ctx.secrets.get(certificate.metadata.namespace, nextKeyName), 'tls.key');
+  if (!keyPem || !keyMatchesCertificate(keyPem, chainPem)) {
+    throw new IssuanceFailure(
+      `the private key for the issued certificate is gone (Secret ${nextKeyName}); a new order is needed`,
+    );
+  }
+  const leaf = readCertificate(chainPem);
+  // Written already (a restart between the Secret and the status write): nothing left to do.
+  const current = secretValue(ctx.existingSecret, 'tls.crt');
+  if (current && safeSerial(current) === leaf.serialNumber) {
+    return { kind: 'issued', notAfter: leaf.notAfter, revision: ctx.revision };
+  }
+  const top = readCertificateChain(chainPem).at(-1);
+  const selfSigned = top && top.isCA && top.subjectCommonName === top.issuerCommonName;
+  const secret = buildTlsSecret(
+    { name: certificate.metadata.name, namespace: certificate.metadata.namespace, spec: certificate.spec },
+    {
+      chainPem,
+      keyPem,
+      ...(selfSigned ? { caPem: top.pem } : {}),
+      dnsNames: leaf.dnsNames,
+      notAfter: leaf.notAfter,
+      revision: ctx.revision,
+    },
+    ctx.existingSecret,
+  );
+  // The old Secret keeps serving until this single write replaces it.
+  await (ctx.existingSecret ? ctx.secrets.replace(secret) : ctx.secrets.create(secret));
+  return { kind: 'issued', notAfter: leaf.notAfter, revision: ctx.revision };
+}
+
+function safeSerial(certPem: string): string | undefined {
+  try {
+    return readCertificate(certPem).serialNumber;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One step of the order at `orderURL`. */
+export async function stepOrder(ctx: OrderContext, orderURL: string): Promise<StepOutcome> {
+  const order = await ctx.acme.getOrder(orderURL);
+  switch (order.status) {
+    case 'pending':
+      return solvePending(ctx, order);
+    case 'ready':
+      return finalize(ctx, order);
+    case 'processing':
+      return { kind: 'wait', afterMs: POLL_MS, order };
+    case 'valid':
+      return store(ctx, order);
+    case 'invalid':
+      throw new IssuanceFailure(
+        `the CA marked the order invalid: ${order.error?.detail ?? 'no reason given'}`,
+      );
+  }
+}
+
+/** Takes down every challenge response of the order; returns what could not be removed. */
+export async function cleanUpChallenges(ctx: OrderContext, orderURL: string): Promise<string[]> {
+  const problems: string[] = [];
+  try {
+    const order = await ctx.acme.getOrder(orderURL);
+    for (const authz of await ctx.acme.getAuthorizations(order)) {
+      try {
+        const { solver, task } = await taskFor(ctx, authz);
+        await solver.cleanUp(task);
+      } catch (err) {
+        problems.push(`${displayName(authz)}: ${(err as Error).message}`);
+      }
+    }
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  return problems;
+}

@@ -1,0 +1,225 @@
+// Wires informers to controllers for one controller process. Reconcilers read the informers'
+// caches; informers enqueue keys; nothing here decides anything.
+import { CoreV1Api, type KubeConfig, type KubernetesObject, type V1Secret } from '@kubernetes/client-node';
+import type { Certificate } from '../api/certificate.ts';
+import { Kind, LABEL_CERTIFICATE_NAME, LABEL_MANAGED, LABEL_MANAGED_VALUE } from '../api/group.ts';
+import type { AnyIssuer } from '../api/issuer.ts';
+import { CustomResourceClient } from '../kube/custom-resources.ts';
+import { KubeEventRecorder } from '../kube/events.ts';
+import { KubeSecretStore } from '../kube/secrets.ts';
+import { realClock, type Clock } from '../runtime/clock.ts';
+import { Controller, type Reconciler } from '../runtime/controller.ts';
+import { enqueueKeys, type KeySink } from '../runtime/handlers.ts';
+import type { ResilientInformer } from '../runtime/informer.ts';
+import { createKubeInformer } from '../runtime/kube-informer.ts';
+import type { Logger } from '../runtime/logger.ts';
+import { Dns01ChallengeSolver } from '../solvers/dns01/challenge-solver.ts';
+import { CachedAcmeClients } from './certificate/acme-clients.ts';
+import { ARI_FIELD_MANAGER, AriReconciler } from './certificate/ari.ts';
+import { DEFAULT_FAILURE_BACKOFF, type FailureBackoff } from './certificate/failure-backoff.ts';
+import { IssuanceReconciler } from './certificate/issuance.ts';
+import { ISSUANCE_FIELD_MANAGER } from './certificate/issuance-status.ts';
+import { READINESS_FIELD_MANAGER, ReadinessReconciler } from './certificate/readiness.ts';
+import type { AccountRegistrar } from './issuer/account-registrar.ts';
+import { ISSUER_FIELD_MANAGER, IssuerReconciler } from './issuer/reconciler.ts';
+
+/** What a controller process is configured with. */
+export interface ManagerOptions {
+  kubeConfig: KubeConfig;
+  logger: Logger;
+  clock?: Clock;
+  /** Namespace holding ClusterIssuers' Secrets (acme6's own). */
+  clusterResourceNamespace: string;
+  registrar: AccountRegistrar;
+  workers?: number;
+  failureBackoff?: FailureBackoff;
+}
+
+type Cert = Certificate & KubernetesObject;
+type IssuerObject = AnyIssuer & KubernetesObject;
+
+/** Starts and stops every informer and controller of the acme6 controller process. */
+export class Manager {
+  private readonly informers: ResilientInformer<KubernetesObject>[] = [];
+  private readonly controllers: Controller[] = [];
+  private readonly recorder: KubeEventRecorder;
+  private readonly options: ManagerOptions;
+  private readonly clock: Clock;
+  private readonly secrets: KubeSecretStore;
+
+  constructor(options: ManagerOptions) {
+    this.options = options;
+    this.clock = options.clock ?? realClock;
+    this.secrets = new KubeSecretStore(options.kubeConfig);
+    this.recorder = new KubeEventRecorder(options.kubeConfig, {
+      component: 'acme6-controller',
+      logger: options.logger,
+      clock: this.clock,
+    });
+    const certificates = new CustomResourceClient<Cert>(options.kubeConfig, Kind.Certificate);
+    const certInformer = this.informer(certificates.path, (s) => certificates.list(s));
+    const issuers = {
+      Issuer: this.addIssuerController(Kind.Issuer),
+      ClusterIssuer: this.addIssuerController(Kind.ClusterIssuer),
+    };
+    const core = options.kubeConfig.makeApiClient(CoreV1Api);
+    const managedSecrets = this.informer<V1Secret & KubernetesObject>(
+      '/api/v1/secrets',
+      (s) => core.listSecretForAllNamespaces(s),
+      `${LABEL_MANAGED}=${LABEL_MANAGED_VALUE}`,
+    );
+
+    const getIssuer = (kind: string, name: string, ns: string): IssuerObject | undefined =>
+      kind === Kind.ClusterIssuer ? issuers.ClusterIssuer.get(name) : issuers.Issuer.get(name, ns);
+    const acmeClients = new CachedAcmeClients(this.secrets);
+    const getSecret = async (ns: string, name: string): Promise<V1Secret | undefined> =>
+      managedSecrets.get(name, ns) ?? (await this.secrets.get(ns, name));
+    const issuance = new IssuanceReconciler({
+      getCertificate: (name, ns) => certInformer.get(name, ns),
+      getIssuer,
+      readCertificate: (name, ns) => certificates.get(name, ns),
+      secrets: this.secrets,
+      acmeClients,
+      solvers: { 'dns-01': new Dns01ChallengeSolver(this.secrets) },
+      writeStatus: (cert, status) =>
+        certificates.applyStatus(
+          cert.metadata.name ?? '',
+          cert.metadata.namespace,
+          status,
+          ISSUANCE_FIELD_MANAGER,
+        ),
+      recorder: this.recorder,
+      clock: this.clock,
+      backoff: options.failureBackoff ?? DEFAULT_FAILURE_BACKOFF,
+      clusterResourceNamespace: options.clusterResourceNamespace,
+    });
+    const readiness = new ReadinessReconciler({
+      getCertificate: (name, ns) => certInformer.get(name, ns),
+      getSecret,
+      writeStatus: (cert, status) =>
+        certificates.applyStatus(
+          cert.metadata.name ?? '',
+          cert.metadata.namespace,
+          status,
+          READINESS_FIELD_MANAGER,
+        ),
+      clock: this.clock,
+    });
+    const ari = new AriReconciler({
+      getCertificate: (name, ns) => certInformer.get(name, ns),
+      getIssuer,
+      getSecret,
+      acmeClients,
+      writeRenewalInfo: (cert, info) =>
+        certificates.applyStatus(
+          cert.metadata.name ?? '',
+          cert.metadata.namespace,
+          info ? { acme: { renewalInfo: info } } : {},
+          ARI_FIELD_MANAGER,
+        ),
+      clock: this.clock,
+      logger: options.logger,
+      clusterResourceNamespace: options.clusterResourceNamespace,
+    });
+    const certControllers = [
+      this.controller('certificate-issuance', (key) => issuance.reconcile(key)),
+      this.controller('certificate-readiness', (key) => readiness.reconcile(key)),
+      this.controller('certificate-ari', (key) => ari.reconcile(key)),
+    ];
+    const toAll = (key: string): void => certControllers.forEach((c) => c.queue.add(key));
+    const sink: KeySink = { add: toAll };
+    certInformer.addHandler(enqueueKeys(sink));
+    // A managed Secret changed (deleted, edited): its Certificate is repaired at once.
+    managedSecrets.addHandler(
+      enqueueKeys(sink, (secret) => {
+        const owner = secret.metadata?.labels?.[LABEL_CERTIFICATE_NAME];
+        return owner && secret.metadata?.namespace ? `${secret.metadata.namespace}/${owner}` : undefined;
+      }),
+    );
+    // An issuer changed (became Ready, say): every Certificate that uses it looks again.
+    for (const [kind, informer] of Object.entries(issuers)) {
+      informer.addHandler(
+        enqueueKeys(sink, (issuer) =>
+          certInformer
+            .list()
+            .filter(
+              (c) =>
+                c.spec.issuerRef.kind === kind &&
+                c.spec.issuerRef.name === issuer.metadata?.name &&
+                (kind === Kind.ClusterIssuer || c.metadata.namespace === issuer.metadata?.namespace),
+            )
+            .map((c) => `${c.metadata.namespace}/${c.metadata.name}`),
+        ),
+      );
+    }
+  }
+
+  private informer<T extends KubernetesObject>(
+    path: string,
+    list: Parameters<typeof createKubeInformer<T>>[2],
+    labelSelector?: string,
+  ): ResilientInformer<T> {
+    const informer = createKubeInformer<T>(this.options.kubeConfig, path, list, {
+      name: path,
+      logger: this.options.logger,
+      clock: this.clock,
+      ...(labelSelector ? { labelSelector } : {}),
+    });
+    this.informers.push(informer as unknown as ResilientInformer<KubernetesObject>);
+    return informer;
+  }
+
+  private controller(name: string, reconcile: Reconciler): Controller {
+    const controller = new Controller({
+      name,
+      reconcile,
+      workers: this.options.workers ?? 2,
+      logger: this.options.logger,
+      clock: this.clock,
+    });
+    this.controllers.push(controller);
+    return controller;
+  }
+
+  private addIssuerController(
+    kind: typeof Kind.Issuer | typeof Kind.ClusterIssuer,
+  ): ResilientInformer<IssuerObject> {
+    const client = new CustomResourceClient<IssuerObject>(this.options.kubeConfig, kind);
+    const informer = this.informer(client.path, (s) => client.list(s));
+    const reconciler = new IssuerReconciler({
+      getIssuer: (name, namespace) => informer.get(name, namespace),
+      secrets: this.secrets,
+      registrar: this.options.registrar,
+      writeStatus: (issuer, status) =>
+        client.applyStatus(
+          issuer.metadata.name ?? '',
+          issuer.metadata.namespace,
+          status,
+          ISSUER_FIELD_MANAGER,
+        ),
+      recorder: this.recorder,
+      clock: this.clock,
+      clusterResourceNamespace: this.options.clusterResourceNamespace,
+    });
+    const controller = this.controller(kind.toLowerCase(), (key, signal) =>
+      reconciler.reconcile(key, signal),
+    );
+    informer.addHandler(enqueueKeys(controller.queue));
+    return informer;
+  }
+
+  /** Starts informers, waits for their caches, then starts the controllers. */
+  async start(): Promise<void> {
+    for (const informer of this.informers) informer.start();
+    await Promise.all(this.informers.map((i) => i.waitForSync()));
+    for (const controller of this.controllers) controller.start();
+    this.options.logger.info({ controllers: this.controllers.length }, 'controllers started');
+  }
+
+  /** Stops controllers (letting in-flight reconciles finish, bounded), then informers. */
+  async stop(): Promise<void> {
+    await Promise.all(this.controllers.map((c) => c.stop()));
+    await Promise.all(this.informers.map((i) => i.stop()));
+    await this.recorder.flush();
+  }
+}

@@ -1,0 +1,93 @@
+// dns-01 for the issuance: find where the TXT record goes (following a CNAME on _acme-challenge),
+// publish it through the issuer's DNS provider, and ask every authoritative server whether it has
+// it. One check per call; the controller comes back after the configured interval.
+import type { Dns01Solver } from '../../api/solver.ts';
+import { durationNanos } from '../../api/validation.ts';
+import type {
+  ChallengeSolver,
+  ChallengeTask,
+  PresentResult,
+} from '../../controllers/certificate/challenge-solver.ts';
+import { secretValue, type SecretStore } from '../../kube/secrets.ts';
+import { lookupThrough, systemNameservers } from './client/lookup.ts';
+import { parseNameserver } from './client/nameserver.ts';
+import { WireDnsQuerier } from './client/querier.ts';
+import { checkPropagation, summarizePropagation } from './propagation.ts';
+import { Dns01TerminalError, type ChallengeRecord, type Dns01Provider } from './provider.ts';
+import { Rfc2136Provider } from './rfc2136/provider.ts';
+import { locateChallengeRecord } from './zone.ts';
+
+/** A ChallengeSolver for dns-01, building providers from the issuer's solver config and Secrets. */
+export class Dns01ChallengeSolver implements ChallengeSolver {
+  private readonly secrets: SecretStore;
+  private readonly querier = new WireDnsQuerier();
+
+  constructor(secrets: SecretStore) {
+    this.secrets = secrets;
+  }
+
+  async present(task: ChallengeTask): Promise<PresentResult> {
+    const config = this.config(task);
+    const record = await this.locate(task, config);
+    await (await this.provider(task, config)).present(record);
+    const nameservers = config.propagation?.nameservers?.map((ns) => parseNameserver(ns));
+    const report = await checkPropagation(record, {
+      ...(nameservers ? { nameservers } : {}),
+      lookup: this.lookup(config),
+      querier: this.querier,
+    });
+    const ms = (duration: string | undefined, fallback: bigint): number =>
+      Number((durationNanos(duration) ?? fallback) / 1_000_000n);
+    return {
+      ready: report.propagated,
+      detail: summarizePropagation(report),
+      recheckAfterMs: ms(config.propagation?.interval, 10_000_000_000n),
+      giveUpAfterMs: ms(config.propagation?.timeout, 600_000_000_000n),
+    };
+  }
+
+  async cleanUp(task: ChallengeTask): Promise<void> {
+    const config = this.config(task);
+    const record = await this.locate(task, config);
+    await (await this.provider(task, config)).cleanUp(record);
+  }
+
+  private config(task: ChallengeTask): Dns01Solver {
+    if (!task.solver.dns01) throw new Dns01TerminalError(`solver for ${task.domain} is not a dns01 solver`);
+    return task.solver.dns01;
+  }
+
+  // Zone discovery asks the configured nameservers when there are any (split horizon, testbeds).
+  private lookup(config: Dns01Solver) {
+    const configured = config.propagation?.nameservers?.map((ns) => parseNameserver(ns));
+    return lookupThrough(configured?.length ? configured : systemNameservers(), this.querier);
+  }
+
+  private async locate(task: ChallengeTask, config: Dns01Solver): Promise<ChallengeRecord> {
+    const location = await locateChallengeRecord(task.domain, {
+      cnameStrategy: config.cnameStrategy ?? 'Follow',
+      lookup: this.lookup(config),
+    });
+    return { fqdn: location.fqdn, zone: location.zone, value: task.value };
+  }
+
+  private async provider(task: ChallengeTask, config: Dns01Solver): Promise<Dns01Provider> {
+    if (config.rfc2136) {
+      const { nameserver, tsigKeyName, tsigAlgorithm, tsigSecretSecretRef } = config.rfc2136;
+      if (!tsigKeyName || !tsigSecretSecretRef) return new Rfc2136Provider({ nameserver });
+      const where = `${task.secretNamespace}/${tsigSecretSecretRef.name}`;
+      const secret = secretValue(
+        await this.secrets.get(task.secretNamespace, tsigSecretSecretRef.name),
+        tsigSecretSecretRef.key,
+      );
+      if (!secret)
+        throw new Dns01TerminalError(`TSIG secret ${tsigSecretSecretRef.key} not found in Secret ${where}`);
+      return new Rfc2136Provider({
+        nameserver,
+        tsig: { keyName: tsigKeyName, algorithm: tsigAlgorithm, secret: secret.trim() },
+      });
+    }
+    const kind = config.iijDpf ? 'iijDpf' : config.iijDo ? 'iijDo' : 'unknown';
+    throw new Dns01TerminalError(`DNS provider ${kind} is not available in this version of acme6`);
+  }
+}
