@@ -1,24 +1,43 @@
 #!/usr/bin/env bash
-# make demo: start the testbed, apply the sample ClusterIssuer and Certificate, show what kubectl
-# shows. The testbed is stopped on exit unless ACME6_DEMO_KEEP=1.
+# make demo: start the testbed (kube-apiserver, BIND, pebble), run the acme6 controller, apply a
+# ClusterIssuer and a Certificate, and show the certificate being issued over dns-01. Everything is
+# stopped on exit unless ACME6_DEMO_KEEP=1 (then: make testbed-down, and kill the controller).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=$PWD/node_modules/.bin:$PATH
+start=$SECONDS
 
 node test/testbed/cli.ts up >/dev/null
-if [[ ${ACME6_DEMO_KEEP:-0} != 1 ]]; then
-  trap 'echo; node test/testbed/cli.ts down' EXIT
-fi
 set -a; . .testbed/env; set +a
 k() { echo "\$ kubectl $*"; "$ACME6_KUBECTL" "$@"; echo; }
+controller_pid=""
+cleanup() {
+  [[ -n $controller_pid ]] && kill "$controller_pid" 2>/dev/null && wait "$controller_pid" 2>/dev/null || true
+  echo; node test/testbed/cli.ts down
+}
+[[ ${ACME6_DEMO_KEEP:-0} == 1 ]] || trap cleanup EXIT
 
-echo "== the testbed (.testbed/env)"; cat .testbed/env; echo
+echo "== the testbed (.testbed/env, secrets omitted)"; grep -v SECRET .testbed/env; echo
+"$ACME6_KUBECTL" create namespace acme6 >/dev/null
+"$ACME6_KUBECTL" -n acme6 create secret generic testbed-tsig --from-literal=secret="$ACME6_TSIG_SECRET" >/dev/null
+node src/cmd/acme6.ts controller --cluster-resource-namespace acme6 > .testbed/controller.log 2>&1 &
+controller_pid=$!
+echo "== acme6 controller running (pid $controller_pid, log .testbed/controller.log)"; echo
+
 ca=$(base64 -w0 "$ACME6_PEBBLE_LISTENER_CA_FILE")
 sed -e "s|@PEBBLE_DIRECTORY_URL@|$ACME6_PEBBLE_DIRECTORY_URL|" -e "s|@PEBBLE_CA_BUNDLE_BASE64@|$ca|" \
+    -e "s|@DNS_PRIMARY@|$ACME6_DNS_PRIMARY|g" -e "s|@DNS_SECONDARY@|$ACME6_DNS_SECONDARY|g" \
+    -e "s|@TSIG_KEY_NAME@|$ACME6_TSIG_KEY_NAME|" \
   deploy/examples/clusterissuer-testbed-pebble.yaml | "$ACME6_KUBECTL" apply -f -
 "$ACME6_KUBECTL" apply -f deploy/examples/certificate-demo.yaml
 echo
+k wait --for=condition=Ready clusterissuer/testbed-pebble --timeout=60s
+k wait --for=condition=Ready certificate/demo --timeout=120s
 k get clusterissuers
 k get certificates -A -o wide
-k explain certificate.spec.privateKey
-echo "No acme6 controller runs yet, so READY and EXPIRES stay empty; the ACME core will fill them."
+k get secret demo-tls
+echo "\$ kubectl get secret demo-tls -o jsonpath='{.data.tls\\.crt}' | base64 -d | openssl x509 -noout -subject -issuer -ext subjectAltName -enddate"
+"$ACME6_KUBECTL" get secret demo-tls -o jsonpath='{.data.tls\.crt}' | base64 -d | openssl x509 -noout -subject -issuer -ext subjectAltName -enddate
+echo
+k get events --field-selector involvedObject.kind=Certificate
+echo "demo finished in $((SECONDS - start)) s"

@@ -5,8 +5,9 @@
 #   bind9           the authoritative DNS server (TSIG-signed dynamic updates) for dns-01
 #   bind9-utils     named-checkconf, tsig-keygen; bind9-dnsutils: dig and nsupdate for debugging
 #   iproute2        network namespaces and veth pairs; util-linux: setpriv --pdeathsig
+#   openssl         make demo shows the issued certificate with it
 set -euo pipefail
-packages=(iptables conntrack bind9 bind9-utils bind9-dnsutils iproute2 util-linux)
+packages=(iptables conntrack bind9 bind9-utils bind9-dnsutils iproute2 util-linux openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
