@@ -42,5 +42,7 @@ export const objectMeta = z.looseObject({
   resourceVersion: z.string().optional(),
   labels: z.record(z.string(), z.string()).optional(),
   annotations: z.record(z.string(), z.string()).optional(),
+  finalizers: z.array(z.string()).optional(),
+  deletionTimestamp: z.string().optional(),
 });
 export type ObjectMeta = z.output<typeof objectMeta>;

@@ -17,7 +17,7 @@ import { Dns01ChallengeSolver } from '../solvers/dns01/challenge-solver.ts';
 import { CachedAcmeClients } from './certificate/acme-clients.ts';
 import { ARI_FIELD_MANAGER, AriReconciler } from './certificate/ari.ts';
 import { DEFAULT_FAILURE_BACKOFF, type FailureBackoff } from './certificate/failure-backoff.ts';
-import { IssuanceReconciler } from './certificate/issuance.ts';
+import { CHALLENGE_FINALIZER, IssuanceReconciler } from './certificate/issuance.ts';
 import { ISSUANCE_FIELD_MANAGER } from './certificate/issuance-status.ts';
 import { READINESS_FIELD_MANAGER, ReadinessReconciler } from './certificate/readiness.ts';
 import type { AccountRegistrar } from './issuer/account-registrar.ts';
@@ -86,6 +86,13 @@ export class Manager {
           cert.metadata.name ?? '',
           cert.metadata.namespace,
           status,
+          ISSUANCE_FIELD_MANAGER,
+        ),
+      setFinalizer: (cert, held) =>
+        certificates.applyFinalizers(
+          cert.metadata.name ?? '',
+          cert.metadata.namespace,
+          held ? [CHALLENGE_FINALIZER] : [],
           ISSUANCE_FIELD_MANAGER,
         ),
       recorder: this.recorder,

@@ -63,6 +63,33 @@ export class CustomResourceClient<T> {
   }
 
   /**
+   * Server-side applies this manager's finalizers on the object: the list it sends is exactly the
+   * set it owns, so an empty list releases ours and leaves other controllers' finalizers alone.
+   */
+  async applyFinalizers(
+    name: string,
+    namespace: string | undefined,
+    finalizers: string[],
+    fieldManager: string,
+  ): Promise<void> {
+    const metadata = { name, ...(namespace && this.namespaced ? { namespace } : {}), finalizers };
+    const body = { apiVersion: API_VERSION, kind: this.kind, metadata };
+    const common = {
+      group: GROUP,
+      version: VERSION,
+      plural: this.plural,
+      name,
+      body,
+      fieldManager,
+      force: true,
+    };
+    const options = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
+    await (this.namespaced
+      ? this.api.patchNamespacedCustomObject({ ...common, namespace: namespace ?? '' }, options)
+      : this.api.patchClusterCustomObject(common, options));
+  }
+
+  /**
    * Server-side applies `status` (only the fields this manager owns) to the status subresource.
    * With `resourceVersion`, the write fails with 409 if the object changed since that version, so
    * a decision made on a stale cache cannot overwrite newer state.

@@ -93,6 +93,24 @@ describe('certificate issuance over dns-01 (RFC 2136)', () => {
     await waitReady('repair');
   });
 
+  it('takes the challenge records down when a Certificate is deleted mid-order', async () => {
+    // An issuer whose propagation check can never pass keeps the order pending with the record up.
+    const [secret, issuer] = dns01Issuer('stuck') as [
+      object,
+      { spec: { acme: { solvers: { dns01: { propagation: { nameservers: string[] } } }[] } } },
+    ];
+    issuer.spec.acme.solvers[0]!.dns01.propagation.nameservers.push('127.0.0.1:9');
+    await apply(ns, secret, issuer);
+    await kubectl('wait', '--for=condition=Ready', 'issuer/stuck', '-n', ns, '--timeout=60s');
+    await apply(ns, certificate('doomed', 'stuck', ['doomed.example.test']));
+    await expect.poll(() => challengeRecords('doomed.example.test'), { timeout: 30_000 }).toHaveLength(2);
+    expect(
+      await kubectl('get', 'certificate', 'doomed', '-n', ns, '-o', 'jsonpath={.metadata.finalizers}'),
+    ).toContain('acme6.io/challenge-cleanup');
+    await kubectl('delete', 'certificate', 'doomed', '-n', ns, '--timeout=30s');
+    await expect.poll(() => challengeRecords('doomed.example.test'), { timeout: 10_000 }).toEqual([]);
+  });
+
   it('reports a wrong TSIG secret in Ready, without a hot loop, and recovers when the Secret is fixed', async () => {
     await apply(ns, ...dns01Issuer('badtsig', Buffer.from('not the right key at all!!').toString('base64')));
     await kubectl('wait', '--for=condition=Ready', 'issuer/badtsig', '-n', ns, '--timeout=60s');

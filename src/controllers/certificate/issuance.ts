@@ -42,6 +42,8 @@ export interface IssuanceDeps {
   acmeClients: AcmeClients;
   solvers: Partial<Record<'http-01' | 'dns-01', ChallengeSolver>>;
   writeStatus(certificate: Certificate, status: IssuanceStatus): Promise<void>;
+  /** Holds (true) or releases (false) CHALLENGE_FINALIZER on the Certificate. */
+  setFinalizer(certificate: Certificate, held: boolean): Promise<void>;
   recorder: EventRecorder;
   clock: Clock;
   backoff: FailureBackoff;
@@ -51,6 +53,9 @@ export interface IssuanceDeps {
 type StoredCertificate = Certificate & { metadata: { name: string; namespace: string; uid: string } };
 
 const WAIT_FOR_ISSUER_MS = 5 * 60_000;
+
+/** Held while an order is in flight, so a deleted Certificate still gets its challenge records removed. */
+export const CHALLENGE_FINALIZER = 'acme6.io/challenge-cleanup';
 
 /** Reconciles the issuance of one Certificate key. */
 export class IssuanceReconciler {
@@ -67,7 +72,9 @@ export class IssuanceReconciler {
     const certificate = cached as StoredCertificate;
     const secret = await this.deps.secrets.get(certificate.metadata.namespace, certificate.spec.secretName);
     const owned = ownedStatus(certificate.status);
+    const held = certificate.metadata.finalizers?.includes(CHALLENGE_FINALIZER) ?? false;
     try {
+      if (certificate.metadata.deletionTimestamp) return await this.finalize(certificate, owned, held);
       if (owned.acme?.orderURL) return await this.progress(certificate, owned, secret);
       return await this.maybeStart(certificate, owned, secret);
     } catch (err) {
@@ -135,6 +142,9 @@ export class IssuanceReconciler {
       this.deps.recorder.warning(refOf(certificate), 'BadConfig', message);
       return {};
     }
+    // Held before the order exists, so a deletion at any later moment still cleans up. It changes
+    // the object's version, which is why the fresh read below comes after it.
+    await this.deps.setFinalizer(certificate, true);
     // The cache may not show an order we recorded a moment ago: ask the apiserver before ordering,
     // and record the order on that fresh object so the write does not fail on a stale version.
     const fresh = (await this.deps.readCertificate(
@@ -192,6 +202,29 @@ export class IssuanceReconciler {
     }
   }
 
+  /** The Certificate is being deleted: take its challenge records down, then let it go. */
+  private async finalize(
+    certificate: StoredCertificate,
+    owned: IssuanceStatus,
+    held: boolean,
+  ): Promise<Result> {
+    if (!held) return {};
+    // Best effort, once: a deletion must not wait for ever on an issuer or DNS server that is gone.
+    if (owned.acme?.orderURL) {
+      let problems: string[];
+      try {
+        const ctx = await this.orderContext(certificate, undefined, 0);
+        problems = await cleanUpChallenges(ctx, owned.acme.orderURL);
+      } catch (err) {
+        problems = [(err as Error).message];
+      }
+      for (const problem of problems)
+        this.deps.recorder.warning(refOf(certificate), 'CleanUpFailed', problem);
+    }
+    await this.deps.setFinalizer(certificate, false);
+    return {};
+  }
+
   /** An order is in flight: take one step. */
   private async progress(
     certificate: StoredCertificate,
@@ -233,6 +266,7 @@ export class IssuanceReconciler {
     await this.deps.writeStatus(certificate, { ...rest, revision: outcome.revision });
     // Only now that status records the revision may the key's other copy go.
     await dropNextKey(this.deps.secrets, certificate.metadata);
+    await this.deps.setFinalizer(certificate, false);
     this.deps.recorder.normal(
       refOf(certificate),
       'Issued',
@@ -348,6 +382,7 @@ export class IssuanceReconciler {
       ...(challenges ? { acme: { challenges } } : {}),
     };
     await this.deps.writeStatus(certificate, next);
+    await this.deps.setFinalizer(certificate, false);
     this.deps.recorder.warning(refOf(certificate), 'Failed', text);
     return { requeueAfter: nextAttempt.getTime() - now.getTime() };
   }
