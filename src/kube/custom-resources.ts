@@ -66,27 +66,13 @@ export class CustomResourceClient<T> {
    * Server-side applies this manager's finalizers on the object: the list it sends is exactly the
    * set it owns, so an empty list releases ours and leaves other controllers' finalizers alone.
    */
-  async applyFinalizers(
+  applyFinalizers(
     name: string,
     namespace: string | undefined,
     finalizers: string[],
     fieldManager: string,
   ): Promise<void> {
-    const metadata = { name, ...(namespace && this.namespaced ? { namespace } : {}), finalizers };
-    const body = { apiVersion: API_VERSION, kind: this.kind, metadata };
-    const common = {
-      group: GROUP,
-      version: VERSION,
-      plural: this.plural,
-      name,
-      body,
-      fieldManager,
-      force: true,
-    };
-    const options = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
-    await (this.namespaced
-      ? this.api.patchNamespacedCustomObject({ ...common, namespace: namespace ?? '' }, options)
-      : this.api.patchClusterCustomObject(common, options));
+    return this.apply('object', name, namespace, { finalizers }, {}, fieldManager);
   }
 
   /**
@@ -94,20 +80,33 @@ export class CustomResourceClient<T> {
    * With `resourceVersion`, the write fails with 409 if the object changed since that version, so
    * a decision made on a stale cache cannot overwrite newer state.
    */
-  async applyStatus(
+  applyStatus(
     name: string,
     namespace: string | undefined,
     status: object,
     fieldManager: string,
     resourceVersion?: string,
   ): Promise<void> {
-    const metadata = {
-      name,
-      ...(namespace && this.namespaced ? { namespace } : {}),
-      ...(resourceVersion ? { resourceVersion } : {}),
+    const metadata = resourceVersion ? { resourceVersion } : {};
+    return this.apply('status', name, namespace, metadata, { status }, fieldManager);
+  }
+
+  private async apply(
+    target: 'object' | 'status',
+    name: string,
+    namespace: string | undefined,
+    metadata: object,
+    fields: object,
+    fieldManager: string,
+  ): Promise<void> {
+    const ns = namespace && this.namespaced ? { namespace } : {};
+    const body = {
+      apiVersion: API_VERSION,
+      kind: this.kind,
+      metadata: { name, ...ns, ...metadata },
+      ...fields,
     };
-    const body = { apiVersion: API_VERSION, kind: this.kind, metadata, status };
-    const common = {
+    const request = {
       group: GROUP,
       version: VERSION,
       plural: this.plural,
@@ -117,8 +116,15 @@ export class CustomResourceClient<T> {
       force: true,
     };
     const options = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
-    await (this.namespaced
-      ? this.api.patchNamespacedCustomObjectStatus({ ...common, namespace: namespace ?? '' }, options)
-      : this.api.patchClusterCustomObjectStatus(common, options));
+    const namespaced = { ...request, namespace: namespace ?? '' };
+    if (target === 'status') {
+      await (this.namespaced
+        ? this.api.patchNamespacedCustomObjectStatus(namespaced, options)
+        : this.api.patchClusterCustomObjectStatus(request, options));
+    } else {
+      await (this.namespaced
+        ? this.api.patchNamespacedCustomObject(namespaced, options)
+        : this.api.patchClusterCustomObject(request, options));
+    }
   }
 }

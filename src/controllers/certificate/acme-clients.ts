@@ -5,6 +5,15 @@ import type { AcmePort } from '../../acme/port.ts';
 import type { AnyIssuer } from '../../api/issuer.ts';
 import { secretValue, type SecretStore } from '../../kube/secrets.ts';
 
+/** Where an issuer's Secrets live: an Issuer's in its namespace, a ClusterIssuer's in acme6's own. */
+export function issuerSecretNamespace(
+  kind: string,
+  certificateNamespace: string,
+  clusterResourceNamespace: string,
+): string {
+  return kind === 'ClusterIssuer' ? clusterResourceNamespace : certificateNamespace;
+}
+
 /** Why an issuer cannot be used yet; the Certificate waits for it. */
 export class IssuerNotReadyError extends Error {}
 

@@ -11,7 +11,7 @@ import type { Clock } from '../../runtime/clock.ts';
 import type { Result } from '../../runtime/controller.ts';
 import { parseKey } from '../../runtime/keys.ts';
 import type { Logger } from '../../runtime/logger.ts';
-import type { AcmeClients } from './acme-clients.ts';
+import { issuerSecretNamespace, type AcmeClients } from './acme-clients.ts';
 import { statusTime } from './issuance-status.ts';
 
 /** Field manager of status.acme.renewalInfo. */
@@ -76,8 +76,11 @@ export class AriReconciler {
     const { kind, name: issuerName } = certificate.spec.issuerRef;
     const issuer = this.deps.getIssuer(kind, issuerName, certificate.metadata.namespace);
     if (!issuer?.status?.acme?.uri) return {}; // the issuer controller will enqueue us when it is ready
-    const secretNamespace =
-      kind === 'ClusterIssuer' ? this.deps.clusterResourceNamespace : certificate.metadata.namespace;
+    const secretNamespace = issuerSecretNamespace(
+      kind,
+      certificate.metadata.namespace,
+      this.deps.clusterResourceNamespace,
+    );
     try {
       const acme = await this.deps.acmeClients.forIssuer(issuer, secretNamespace);
       const info = await acme.getRenewalInfo(certPem);

@@ -16,7 +16,7 @@ import type { Clock } from '../../runtime/clock.ts';
 import type { Result } from '../../runtime/controller.ts';
 import { isTerminalError } from '../../runtime/errors.ts';
 import { parseKey } from '../../runtime/keys.ts';
-import { IssuerNotReadyError, type AcmeClients } from './acme-clients.ts';
+import { IssuerNotReadyError, issuerSecretNamespace, type AcmeClients } from './acme-clients.ts';
 import type { ChallengeSolver } from './challenge-solver.ts';
 import { failureDelayMs, type FailureBackoff } from './failure-backoff.ts';
 import {
@@ -309,8 +309,11 @@ export class IssuanceReconciler {
     if (ready?.status !== 'True') {
       throw new IssuerNotReadyError(`${kind} ${name} is not ready${ready ? `: ${ready.message}` : ''}`);
     }
-    const secretNamespace =
-      kind === 'ClusterIssuer' ? this.deps.clusterResourceNamespace : certificate.metadata.namespace;
+    const secretNamespace = issuerSecretNamespace(
+      kind,
+      certificate.metadata.namespace,
+      this.deps.clusterResourceNamespace,
+    );
     return { issuer, secretNamespace };
   }
 
