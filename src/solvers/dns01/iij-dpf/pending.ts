@@ -1,0 +1,28 @@
+// Which pending edits of a zone acme6 may publish. A commit publishes every pending edit of the
+// zone, so acme6 commits only when all of them are its own dns-01 TXT changes.
+import type { DpfDiff, DpfRecord } from './responses.ts';
+
+/** A quoted ACME key-authorization digest: base64url of SHA-256, 43 characters. */
+const DIGEST = /^"[A-Za-z0-9_-]{43}"$/;
+
+/** Whether a row looks like acme6's: TXT at an `_acme-challenge` name holding only digests. */
+function looksOurs(row: DpfRecord): boolean {
+  return (
+    row.rrtype === 'TXT' &&
+    /^_acme-challenge[.-]/.test(row.name) &&
+    row.rdata.every((d) => DIGEST.test(d.value))
+  );
+}
+
+/** The pending edits that are not acme6's dns-01 TXT changes (someone else's work). */
+export function foreignEdits(diffs: DpfDiff[]): DpfDiff[] {
+  return diffs.filter((d) => ![d.new, d.old].every((row) => row === null || looksOurs(row)));
+}
+
+/** "TXT www.example.com. (update by SA0000002)" for a message. */
+export function describeEdit(diff: DpfDiff): string {
+  const row = diff.new ?? diff.old;
+  if (!row) return 'an unknown edit';
+  const kind = diff.old === null ? 'addition' : row.state === 2 ? 'deletion' : 'update';
+  return `${row.rrtype} ${row.name} (${kind}${row.operator ? ` by ${row.operator}` : ''})`;
+}

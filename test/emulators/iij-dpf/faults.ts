@@ -1,0 +1,38 @@
+// Fault injection for the emulator: answer the next requests with an error, or fail the next job.
+import type { DpfApiError } from './errors.ts';
+import { cannedError } from './errors.ts';
+
+/** What goes wrong next; tests arm it, the server consumes it. */
+export class Faults {
+  private failures: { error: DpfApiError; method: string | undefined }[] = [];
+  private failingJobs = 0;
+
+  /** The next `count` requests (of `method`, if given) get `status` instead of an answer. */
+  failRequests(count: number, status: 406 | 429 | 500 | 503 | 504, method?: string): void {
+    for (let i = 0; i < count; i++) this.failures.push({ error: cannedError(status), method });
+  }
+
+  /** The next `count` jobs end FAILED and change nothing. */
+  failJobs(count = 1): void {
+    this.failingJobs += count;
+  }
+
+  /** The error for a `method` request, if one is armed. */
+  takeRequestFailure(method: string): DpfApiError | undefined {
+    const index = this.failures.findIndex((f) => f.method === undefined || f.method === method);
+    return index < 0 ? undefined : this.failures.splice(index, 1)[0]?.error;
+  }
+
+  /** Whether the job being created should fail. */
+  takeJobFailure(): boolean {
+    if (this.failingJobs === 0) return false;
+    this.failingJobs -= 1;
+    return true;
+  }
+
+  /** Disarms everything. */
+  reset(): void {
+    this.failures = [];
+    this.failingJobs = 0;
+  }
+}
