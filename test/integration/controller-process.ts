@@ -6,7 +6,10 @@ import { ManagedProcess, waitUntil } from '../testbed/process.ts';
 import { testbed } from './kube.ts';
 
 /** Starts the controller; its log goes to a file of its own in the testbed directory. */
-export async function startController(extraArgs: string[] = []): Promise<ManagedProcess> {
+export async function startController(
+  extraArgs: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<ManagedProcess> {
   const tb = testbed();
   // Unique per process: several test files share one testbed directory.
   const log = join(tb.dir, `controller-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.log`);
@@ -23,6 +26,7 @@ export async function startController(extraArgs: string[] = []): Promise<Managed
       ...extraArgs,
     ],
     log,
+    env,
   );
   const started = (): Promise<boolean> =>
     Promise.resolve(readFileSync(log, 'utf8').includes('"msg":"controllers started"'));

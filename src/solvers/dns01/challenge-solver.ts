@@ -14,6 +14,7 @@ import { parseNameserver } from './client/nameserver.ts';
 import { WireDnsQuerier } from './client/querier.ts';
 import { checkPropagation, summarizePropagation } from './propagation.ts';
 import { Dns01TerminalError, type ChallengeRecord, type Dns01Provider } from './provider.ts';
+import { IijDpfProvider } from './iij-dpf/provider.ts';
 import { Rfc2136Provider } from './rfc2136/provider.ts';
 import { locateChallengeRecord } from './zone.ts';
 
@@ -29,7 +30,7 @@ export class Dns01ChallengeSolver implements ChallengeSolver {
   async present(task: ChallengeTask): Promise<PresentResult> {
     const config = this.config(task);
     const record = await this.locate(task, config);
-    await (await this.provider(task, config)).present(record);
+    await this.withProvider(task, config, (provider) => provider.present(record));
     const nameservers = config.propagation?.nameservers?.map((ns) => parseNameserver(ns));
     const report = await checkPropagation(record, {
       ...(nameservers ? { nameservers } : {}),
@@ -49,7 +50,7 @@ export class Dns01ChallengeSolver implements ChallengeSolver {
   async cleanUp(task: ChallengeTask): Promise<void> {
     const config = this.config(task);
     const record = await this.locate(task, config);
-    await (await this.provider(task, config)).cleanUp(record);
+    await this.withProvider(task, config, (provider) => provider.cleanUp(record));
   }
 
   private config(task: ChallengeTask): Dns01Solver {
@@ -71,23 +72,55 @@ export class Dns01ChallengeSolver implements ChallengeSolver {
     return { fqdn: location.fqdn, zone: location.zone, value: task.value };
   }
 
+  // Providers are made per call from the issuer's current config and Secrets, and closed after, so
+  // a changed credential takes effect at once and no connection pool outlives its use.
+  private async withProvider(
+    task: ChallengeTask,
+    config: Dns01Solver,
+    use: (provider: Dns01Provider) => Promise<void>,
+  ): Promise<void> {
+    const provider = await this.provider(task, config);
+    try {
+      await use(provider);
+    } finally {
+      (provider as { close?: () => void }).close?.();
+    }
+  }
+
+  /** The value of `ref` in a Secret of the task's namespace; a terminal error names what is missing. */
+  private async secret(
+    task: ChallengeTask,
+    ref: { name: string; key: string },
+    what: string,
+  ): Promise<string> {
+    const value = secretValue(await this.secrets.get(task.secretNamespace, ref.name), ref.key);
+    if (!value)
+      throw new Dns01TerminalError(
+        `${what} ${ref.key} not found in Secret ${task.secretNamespace}/${ref.name}`,
+      );
+    return value.trim();
+  }
+
   private async provider(task: ChallengeTask, config: Dns01Solver): Promise<Dns01Provider> {
+    if (config.iijDpf) {
+      const { tokenSecretRef, serviceCode, zoneName, endpoint } = config.iijDpf;
+      return new IijDpfProvider({
+        token: await this.secret(task, tokenSecretRef, 'IIJ DPF token'),
+        ...(endpoint ? { endpoint } : {}),
+        ...(serviceCode ? { serviceCode } : {}),
+        ...(zoneName ? { zoneName } : {}),
+      });
+    }
     if (config.rfc2136) {
       const { nameserver, tsigKeyName, tsigAlgorithm, tsigSecretSecretRef } = config.rfc2136;
       if (!tsigKeyName || !tsigSecretSecretRef) return new Rfc2136Provider({ nameserver });
-      const where = `${task.secretNamespace}/${tsigSecretSecretRef.name}`;
-      const secret = secretValue(
-        await this.secrets.get(task.secretNamespace, tsigSecretSecretRef.name),
-        tsigSecretSecretRef.key,
-      );
-      if (!secret)
-        throw new Dns01TerminalError(`TSIG secret ${tsigSecretSecretRef.key} not found in Secret ${where}`);
+      const secret = await this.secret(task, tsigSecretSecretRef, 'TSIG secret');
       return new Rfc2136Provider({
         nameserver,
-        tsig: { keyName: tsigKeyName, algorithm: tsigAlgorithm, secret: secret.trim() },
+        tsig: { keyName: tsigKeyName, algorithm: tsigAlgorithm, secret },
       });
     }
-    const kind = config.iijDpf ? 'iijDpf' : config.iijDo ? 'iijDo' : 'unknown';
+    const kind = config.iijDo ? 'iijDo' : 'unknown';
     throw new Dns01TerminalError(`DNS provider ${kind} is not available in this version of acme6`);
   }
 }
