@@ -349,6 +349,8 @@ export class IssuanceReconciler {
         now,
       );
       await this.deps.writeStatus(certificate, next);
+      // Repeats aggregate into one Event with a count, so a retry loop shows as "(xN over ...)".
+      this.deps.recorder.warning(refOf(certificate), 'Retrying', message);
       if (err instanceof AcmeError && err.retryAfter)
         return { requeueAfter: Math.max(1000, err.retryAfter.getTime() - now.getTime()) };
       throw err;
