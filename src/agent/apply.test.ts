@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { canaryPresent, syncRules } from './apply.ts';
+import { Chains, serviceChain } from './chains.ts';
+import { buildIntent, type NatIntent } from './model.ts';
+import { HOOK_COMMENT, type Table } from './render.ts';
+import type { NetfilterRunner } from './runner.ts';
+import { HOST_BUILTINS, service, slice } from './testing.ts';
+import { parseRestore, type Chain, type Ruleset } from '../netfilter/testing/parse.ts';
+
+/** An in-memory host: restore and -I go through the same parser the tracer uses. */
+class FakeHost implements NetfilterRunner {
+  rules: Ruleset = parseRestore(HOST_BUILTINS);
+  restores = 0;
+
+  save(table: Table): Promise<string> {
+    const chains = this.rules.get(table) ?? new Map<string, Chain>();
+    const lines = [`*${table}`];
+    for (const [name, chain] of chains) lines.push(`:${name} ${chain.policy} [0:0]`);
+    for (const [name, chain] of chains) {
+      for (const rule of chain.rules) lines.push(`-A ${name} ${specOf(rule.text)}`);
+    }
+    lines.push('COMMIT', '');
+    return Promise.resolve(lines.join('\n'));
+  }
+
+  restore(payload: string): Promise<void> {
+    this.restores++;
+    this.rules = parseRestore(payload, this.rules);
+    return Promise.resolve();
+  }
+
+  check(table: Table, chain: string, ruleArgs: readonly string[]): Promise<boolean> {
+    const want = quote(ruleArgs);
+    const rules = this.rules.get(table)?.get(chain)?.rules ?? [];
+    return Promise.resolve(rules.some((r) => specOf(r.text) === want));
+  }
+
+  insert(table: Table, chain: string, ruleArgs: readonly string[]): Promise<void> {
+    this.rules = parseRestore(`*${table}\n-I ${chain} ${quote(ruleArgs)}\nCOMMIT\n`, this.rules);
+    return Promise.resolve();
+  }
+
+  flushAll(): void {
+    this.rules = parseRestore(HOST_BUILTINS);
+  }
+}
+
+const specOf = (text: string) => text.replace(/^-[AI] \S+ /, '');
+const quote = (args: readonly string[]) => args.map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(' ');
+
+const NODE = '2001:db8::10';
+
+function intentFor(services: string[]): NatIntent {
+  return buildIntent({
+    node: { name: 'node-a', addresses: [NODE], podCIDRs: ['fd00:1::/64'] },
+    services: services.map((key) => service(key, [{ name: 'https', port: 443 }])),
+    endpointSlices: services.map((key, i) =>
+      slice(
+        key,
+        [{ name: 'https', port: 8443, protocol: 'TCP' }],
+        [{ address: `fd00:1::${i + 5}`, node: 'node-a' }],
+      ),
+    ),
+  });
+}
+
+const hookJumps = (host: FakeHost) =>
+  [...host.rules.values()]
+    .flatMap((t) => [...t.values()].flatMap((c) => c.rules))
+    .filter((r) => r.comment === HOOK_COMMENT);
+
+describe('syncRules', () => {
+  it('writes the chains in one restore and inserts each hook jump once', async () => {
+    const host = new FakeHost();
+    const stats = await syncRules(host, intentFor(['web/shop']));
+    expect(host.restores).toBe(1);
+    expect(stats.jumpsInserted).toBe(4);
+    expect(stats.chainsDeleted).toEqual([]);
+    expect(
+      host.rules
+        .get('nat')
+        ?.get('PREROUTING')
+        ?.rules.map((r) => r.target),
+    ).toEqual([{ kind: 'JUMP', chain: Chains.prerouting }]);
+    expect(host.rules.get('filter')?.has(serviceChain('web/shop'))).toBe(true);
+    expect(await canaryPresent(host)).toBe(true);
+  });
+
+  it('is idempotent: a second sync inserts nothing and leaves the same rules', async () => {
+    const host = new FakeHost();
+    await syncRules(host, intentFor(['web/shop']));
+    const before = [await host.save('nat'), await host.save('filter')];
+    const stats = await syncRules(host, intentFor(['web/shop']));
+    expect(stats.jumpsInserted).toBe(0);
+    expect([await host.save('nat'), await host.save('filter')]).toEqual(before);
+    expect(hookJumps(host)).toHaveLength(4);
+  });
+
+  it('deletes the chain of a Service that left the intent', async () => {
+    const host = new FakeHost();
+    await syncRules(host, intentFor(['web/shop', 'web/blog']));
+    const stats = await syncRules(host, intentFor(['web/shop']));
+    const gone = serviceChain('web/blog');
+    expect(stats.chainsDeleted).toEqual([
+      { table: 'nat', chain: gone },
+      { table: 'filter', chain: gone },
+    ]);
+    expect(host.rules.get('nat')?.has(gone)).toBe(false);
+    expect(host.rules.get('filter')?.has(gone)).toBe(false);
+    expect(host.rules.get('nat')?.has(serviceChain('web/shop'))).toBe(true);
+  });
+
+  it('a flush removes the canary, and the next sync restores everything', async () => {
+    const host = new FakeHost();
+    await syncRules(host, intentFor(['web/shop']));
+    const before = [await host.save('nat'), await host.save('filter')];
+    host.flushAll();
+    expect(await canaryPresent(host)).toBe(false);
+    const stats = await syncRules(host, intentFor(['web/shop']));
+    expect(stats.jumpsInserted).toBe(4);
+    expect([await host.save('nat'), await host.save('filter')]).toEqual(before);
+    expect(await canaryPresent(host)).toBe(true);
+  });
+});

@@ -1,0 +1,75 @@
+// Apply layer: read which chains exist, render the whole desired state, write it with one
+// `ip6tables-restore --noflush` (which also deletes stale owned chains), then make sure each
+// built-in hook has its single jump. Only the jumps use -C/-I: flushing a built-in chain in restore
+// input would wipe other tools' rules.
+import { Chains } from './chains.ts';
+import type { NatIntent } from './model.ts';
+import {
+  chainsFromSave,
+  jumpRules,
+  renderRestore,
+  staleChains,
+  wantedChains,
+  type ChainRef,
+  type Table,
+} from './render.ts';
+import { splitRuleArgs, type NetfilterRunner } from './runner.ts';
+
+/** Options of syncRules (passed on to the renderer). */
+export interface SyncOptions {
+  /** SNAT pod egress to this address instead of MASQUERADE. */
+  readonly snatAddress?: string;
+}
+
+/** What one sync did. */
+export interface SyncStats {
+  /** Owned chains declared (and so rewritten) by the restore. */
+  readonly chainsWritten: number;
+  /** Stale owned chains the restore deleted. */
+  readonly chainsDeleted: readonly ChainRef[];
+  /** Hook jumps that were missing and got inserted. */
+  readonly jumpsInserted: number;
+  /** Size of the restore payload. */
+  readonly restoreBytes: number;
+}
+
+const TABLES: readonly Table[] = ['nat', 'filter'];
+
+/** Brings the host's owned chains and hook jumps to `intent`; safe to repeat. */
+export async function syncRules(
+  runner: NetfilterRunner,
+  intent: NatIntent,
+  options: SyncOptions = {},
+): Promise<SyncStats> {
+  const existing: ChainRef[] = [];
+  for (const table of TABLES) {
+    // Saving one table at a time: chainsFromSave keys on the `*table` header, so both are covered.
+    existing.push(...chainsFromSave(await runner.save(table)));
+  }
+  const wanted = wantedChains(intent);
+  const stale = staleChains(existing, wanted);
+  const payload = renderRestore(intent, { ...options, existingChains: existing });
+  await runner.restore(payload);
+  let jumpsInserted = 0;
+  for (const jump of jumpRules()) {
+    const args = splitRuleArgs(jump.spec);
+    if (await runner.check(jump.table, jump.chain, args)) continue;
+    await runner.insert(jump.table, jump.chain, args);
+    jumpsInserted++;
+  }
+  return {
+    chainsWritten: wanted.length + stale.length,
+    chainsDeleted: stale,
+    jumpsInserted,
+    restoreBytes: Buffer.byteLength(payload),
+  };
+}
+
+/** True while the canary chain exists in every table we write; false means someone flushed us. */
+export async function canaryPresent(runner: NetfilterRunner): Promise<boolean> {
+  for (const table of TABLES) {
+    const chains = chainsFromSave(await runner.save(table));
+    if (!chains.some((c) => c.table === table && c.chain === Chains.canary)) return false;
+  }
+  return true;
+}
