@@ -14,6 +14,7 @@ import { parseNameserver } from './client/nameserver.ts';
 import { WireDnsQuerier } from './client/querier.ts';
 import { checkPropagation, summarizePropagation } from './propagation.ts';
 import { Dns01TerminalError, type ChallengeRecord, type Dns01Provider } from './provider.ts';
+import { IijDoProvider } from './iij-do/provider.ts';
 import { IijDpfProvider } from './iij-dpf/provider.ts';
 import { Rfc2136Provider } from './rfc2136/provider.ts';
 import { locateChallengeRecord } from './zone.ts';
@@ -120,7 +121,15 @@ export class Dns01ChallengeSolver implements ChallengeSolver {
         tsig: { keyName: tsigKeyName, algorithm: tsigAlgorithm, secret },
       });
     }
-    const kind = config.iijDo ? 'iijDo' : 'unknown';
-    throw new Dns01TerminalError(`DNS provider ${kind} is not available in this version of acme6`);
+    if (config.iijDo) {
+      const { accessKeySecretRef, secretKeySecretRef, serviceCode, endpoint } = config.iijDo;
+      return new IijDoProvider({
+        accessKey: await this.secret(task, accessKeySecretRef, 'IIJ DO-API access key'),
+        secretKey: await this.secret(task, secretKeySecretRef, 'IIJ DO-API secret key'),
+        serviceCode,
+        ...(endpoint ? { endpoint } : {}),
+      });
+    }
+    throw new Dns01TerminalError('the dns01 solver names no DNS provider');
   }
 }

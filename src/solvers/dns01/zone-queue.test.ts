@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { serialise } from './queue.ts';
+import { serialise } from './zone-queue.ts';
 
 describe('per-zone queue', () => {
   it('runs work for one key one at a time, in order, even after a failure', async () => {

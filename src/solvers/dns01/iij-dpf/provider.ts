@@ -11,7 +11,7 @@ import {
 import { DpfApi } from './api.ts';
 import { DpfHttp } from './http.ts';
 import { describeEdit, foreignEdits } from './pending.ts';
-import { serialise } from './queue.ts';
+import { serialise } from '../zone-queue.ts';
 import { canonicalName, createTxtBody, isInZone, quoteTxtValue, updateRdataBody } from './requests.ts';
 import type { DpfZone } from './responses.ts';
 

@@ -1,5 +1,6 @@
-// One queue per DPF zone: a read-modify-write of an RRset and the zone-wide commit after it must
-// never interleave with another present or cleanUp in the same zone (lego has no such lock).
+// One queue per zone for the IIJ providers: a read-modify-write of a zone's records and the commit
+// after it must never interleave with another present or cleanUp of the same zone (lego has no
+// such lock). Keys name the API too, so DPF and DO-API zones never wait on each other.
 
 /** Work per zone key, chained. */
 const zoneQueues = new Map<string, Promise<unknown>>();
