@@ -131,14 +131,18 @@ export class IssuanceReconciler {
     if (problems.length > 0) {
       // Configuration only a person can fix: say so once, and do not retry until something changes.
       const message = problems.map((p) => p.message).join('; ');
-      const said = owned.conditions?.[0];
-      const generation = certificate.metadata.generation;
+      // Said already? Asked of the apiserver, not the cache, so a lagging cache cannot repeat it.
+      const fresh = (await this.deps.readCertificate(
+        certificate.metadata.name,
+        certificate.metadata.namespace,
+      )) as StoredCertificate | undefined;
+      if (!fresh) return {};
+      const freshOwned = ownedStatus(fresh.status);
+      const said = freshOwned.conditions?.[0];
+      const generation = fresh.metadata.generation;
       if (said?.reason === 'NoSolver' && said.message === message && said.observedGeneration === generation)
         return {};
-      await this.deps.writeStatus(
-        certificate,
-        withIssuing(owned, certificate, 'False', 'NoSolver', message, now),
-      );
+      await this.deps.writeStatus(fresh, withIssuing(freshOwned, fresh, 'False', 'NoSolver', message, now));
       this.deps.recorder.warning(refOf(certificate), 'BadConfig', message);
       return {};
     }
