@@ -4,14 +4,9 @@
 // serves until SIGTERM or SIGINT.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { testbedDnsFromEnv } from '../../testbed/dns-env.ts';
 import { stateDir } from '../../testbed/paths.ts';
 import { IijDoEmulator } from './server.ts';
-
-function env(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: source .testbed/env first (make testbed-up)`);
-  return value;
-}
 
 const [accessKey = 'demo-access-key', secretKey = 'demo-secret-key', serviceCode = 'do00000001'] =
   process.argv.slice(2);
@@ -19,18 +14,7 @@ const emulator = await IijDoEmulator.start({
   serviceCode,
   zones: ['example.test'],
   credentials: { [accessKey]: secretKey },
-  dns: {
-    primary: env('ACME6_DNS_PRIMARY'),
-    secondary: env('ACME6_DNS_SECONDARY'),
-    zones: env('ACME6_DNS_ZONES').split(','),
-    nameserverNames: [],
-    tsig: {
-      keyName: env('ACME6_TSIG_KEY_NAME'),
-      algorithm: 'HMACSHA256',
-      secret: env('ACME6_TSIG_SECRET'),
-      keyFile: env('ACME6_TSIG_KEY_FILE'),
-    },
-  },
+  dns: testbedDnsFromEnv(),
 });
 const caFile = join(stateDir, 'iij-do-ca.pem');
 writeFileSync(caFile, emulator.caPem);

@@ -4,31 +4,15 @@
 // serves until SIGTERM or SIGINT.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { testbedDnsFromEnv } from '../../testbed/dns-env.ts';
 import { stateDir } from '../../testbed/paths.ts';
 import { IijDpfEmulator } from './server.ts';
-
-function env(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: source .testbed/env first (make testbed-up)`);
-  return value;
-}
 
 const [token = 'demo-token', serviceCode = 'dpm00000001'] = process.argv.slice(2);
 const emulator = await IijDpfEmulator.start({
   zones: [{ name: 'example.test.', serviceCode }],
   tokens: { [token]: 'SA0000001' },
-  dns: {
-    primary: env('ACME6_DNS_PRIMARY'),
-    secondary: env('ACME6_DNS_SECONDARY'),
-    zones: env('ACME6_DNS_ZONES').split(','),
-    nameserverNames: [],
-    tsig: {
-      keyName: env('ACME6_TSIG_KEY_NAME'),
-      algorithm: 'HMACSHA256',
-      secret: env('ACME6_TSIG_SECRET'),
-      keyFile: env('ACME6_TSIG_KEY_FILE'),
-    },
-  },
+  dns: testbedDnsFromEnv(),
 });
 const caFile = join(stateDir, 'iij-dpf-ca.pem');
 writeFileSync(caFile, emulator.caPem);
