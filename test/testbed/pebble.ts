@@ -85,6 +85,7 @@ export async function startPebble(
   const pebble = new ManagedProcess('pebble', bin.pebble, args, join(dir, 'pebble.log'), {
     PEBBLE_VA_NOSLEEP: '1',
     PEBBLE_WFE_NONCEREJECT: String(options.nonceRejectPercent ?? 0),
+    // Not quite never: pebble still reuses a valid authorization 1% of the time at 0.
     PEBBLE_AUTHZREUSE: '0',
     ...(options.alwaysValid ? { PEBBLE_VA_ALWAYS_VALID: '1' } : {}),
     ...(options.alternateRoots ? { PEBBLE_ALTERNATE_ROOTS: String(options.alternateRoots) } : {}),
