@@ -1,7 +1,7 @@
 // HTTPS to the DO-API with the provider's own agent (its own CA bundle, never global TLS
 // settings), each attempt freshly signed, and a retry only where it cannot duplicate a change.
-import { Agent, request } from 'node:https';
-import { dns01Error } from '../provider.ts';
+import { Agent } from 'node:https';
+import { exchange, parseJson, sendWithRetries, type Outcome } from '../https-exchange.ts';
 import { describeHttpError, errorKind, parseErrorBody } from './responses.ts';
 import { signRequest } from './signing.ts';
 
@@ -25,9 +25,6 @@ export interface DoHttpSettings {
 
 /** HTTP methods the provider uses. */
 export type DoMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
-
-/** One HTTP outcome: an answer, or a failure before any answer arrived. */
-type Outcome = { status: number; text: string } | { error: Error };
 
 /** Talks signed JSON to the DO-API; errors are Dns01Errors that never contain either key. */
 export class DoHttp {
@@ -53,42 +50,35 @@ export class DoHttp {
    * service refused before acting; a timeout may hide an applied POST, and a second one would add a
    * duplicate record.
    */
-  async send(method: DoMethod, path: string, body?: string): Promise<unknown> {
-    const what = `IIJ DO-API ${method} ${path}`;
-    const attempts = this.settings.attempts ?? 3;
+  send(method: DoMethod, path: string, body?: string): Promise<unknown> {
     const idempotent = method === 'GET' || method === 'PUT';
-    for (let attempt = 1; ; attempt++) {
-      const outcome = await this.once(method, path, body);
-      const last = attempt >= attempts;
-      if ('error' in outcome) {
-        if (idempotent && !last) {
-          await this.pause(attempt);
-          continue;
+    const plan = {
+      what: `IIJ DO-API ${method} ${path}`,
+      attempts: this.settings.attempts ?? 3,
+      backoffMs: this.settings.backoffMs ?? 500,
+      retryWithoutAnswer: idempotent,
+    };
+    return sendWithRetries(
+      plan,
+      () => this.once(method, path, body),
+      (status, text) => {
+        const json = parseJson(text);
+        const error = parseErrorBody(json);
+        // doapi ignores the status; acme6 needs both a 2xx and no ErrorResponse (§5.2).
+        if (status >= 200 && status < 300 && !error) {
+          if (json === undefined)
+            return {
+              kind: 'transient',
+              message: `HTTP ${status} with a body that is not JSON`,
+              retry: false,
+            };
+          return { value: json };
         }
-        throw dns01Error('transient', `${what} failed: ${outcome.error.message}`, { cause: outcome.error });
-      }
-      const { status, text } = outcome;
-      let json: unknown;
-      try {
-        json = text === '' ? undefined : JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-      const error = parseErrorBody(json);
-      // doapi ignores the status; acme6 needs both a 2xx and no ErrorResponse (§5.2).
-      if (status >= 200 && status < 300 && !error) {
-        if (json === undefined)
-          throw dns01Error('transient', `${what}: HTTP ${status} with a body that is not JSON`);
-        return json;
-      }
-      const kind = errorKind(status, error);
-      const retry = kind === 'transient' && (idempotent || status === 429 || status === 503);
-      if (retry && !last) {
-        await this.pause(attempt);
-        continue;
-      }
-      throw dns01Error(kind, `${what}: ${describeHttpError(status, error, text)}${hint(error)}`);
-    }
+        const kind = errorKind(status, error);
+        const retry = kind === 'transient' && (idempotent || status === 429 || status === 503);
+        return { kind, message: `${describeHttpError(status, error, text)}${hint(error)}`, retry };
+      },
+    );
   }
 
   /** Releases pooled connections. */
@@ -96,40 +86,21 @@ export class DoHttp {
     this.agent.destroy();
   }
 
-  private pause(attempt: number): Promise<void> {
-    const ms = (this.settings.backoffMs ?? 500) * 2 ** (attempt - 1);
-    return new Promise((resolve) => setTimeout(resolve, ms));
-  }
-
   private once(method: DoMethod, path: string, body: string | undefined): Promise<Outcome> {
     const now = Date.now() + (this.settings.clockSkewMs ?? 0);
     const expire = new Date(now + (this.settings.expireMs ?? 3_600_000));
     const signed = signRequest({ method, path, hasBody: body !== undefined }, this.#keys, expire);
-    return new Promise((resolve) => {
-      const req = request(
-        `${this.origin}${path}`,
-        {
-          method,
-          agent: this.agent,
-          headers: {
-            ...signed,
-            Accept: 'application/json',
-            ...(body !== undefined && { 'Content-Length': Buffer.byteLength(body) }),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
-          );
-          res.on('error', (error) => resolve({ error }));
-        },
-      );
-      const timeoutMs = this.settings.timeoutMs;
-      req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-      req.on('error', (error) => resolve({ error }));
-      req.end(body);
+    return exchange({
+      url: `${this.origin}${path}`,
+      method,
+      agent: this.agent,
+      headers: {
+        ...signed,
+        Accept: 'application/json',
+        ...(body !== undefined && { 'Content-Length': Buffer.byteLength(body) }),
+      },
+      ...(body !== undefined && { body }),
+      timeoutMs: this.settings.timeoutMs,
     });
   }
 }
