@@ -2,7 +2,7 @@
 // order, short-lived certificates renew by themselves with `replaces` (RFC 9773), a batch survives
 // a CA that rejects half of all nonces, and failures of the CA and of DNS explain themselves.
 import * as k8s from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AcmeClientAdapter } from '../../src/acme/acme-client-adapter.ts';
 import { ariCertificateId } from '../../src/acme/ari.ts';
 import { readCertificate } from '../../src/acme/certificate-info.ts';
@@ -71,10 +71,15 @@ describe('certificate lifecycle', () => {
     pebbles.push(pebble);
     await readyIssuer('resume', pebble);
     await apply(ns, certificate('resume', 'resume', ['resume.example.test']));
-    await expect
-      .poll(() => certStatus(ns, 'resume', '{.status.acme.orderURL}'), { timeout: 30_000, interval: 50 })
-      .not.toBe('');
-    const orderURL = await certStatus(ns, 'resume', '{.status.acme.orderURL}');
+    // Keep the value the poll saw: a second read may already find it cleared (the order finished).
+    const orderURL = await vi.waitFor(
+      async () => {
+        const url = await certStatus(ns, 'resume', '{.status.acme.orderURL}');
+        expect(url).not.toBe('');
+        return url;
+      },
+      { timeout: 30_000, interval: 50 },
+    );
     controller!.killNow();
     controller = await startController(controllerArgs);
     await waitReady('resume');
