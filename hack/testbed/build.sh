@@ -3,6 +3,7 @@
 #   $ACME6_TESTBED_CACHE/kubernetes-<v>/{kube-apiserver,kube-controller-manager,kubectl}
 #   $ACME6_TESTBED_CACHE/etcd-<v>/etcd
 #   $ACME6_TESTBED_CACHE/pebble-<v>/{pebble,pebble-challtestsrv}
+#   $ACME6_TESTBED_CACHE/traefik-<v>/{traefik,crds/}
 # A finished build leaves a .complete marker; anything without it is rebuilt from scratch.
 # Prints the cache directories as KEY=path lines on stdout (for the harness); progress goes to stderr.
 set -euo pipefail
@@ -11,6 +12,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/versions.env"
 cache=${ACME6_TESTBED_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/acme6/testbed}
 mkdir -p "$cache"
+# Concurrent runs (two test suites, a demo) wait for one another instead of building the same
+# directory at once; the waiter then finds the .complete marker.
+exec 9>"$cache/.build.lock"
+flock 9
 export GOFLAGS=-mod=mod GOTOOLCHAIN=local
 
 log() { printf '[testbed-build] %s\n' "$*" >&2; }
@@ -77,13 +82,40 @@ build_pebble() {
     "github.com/letsencrypt/pebble/v2/cmd/pebble-challtestsrv@$PEBBLE_VERSION"
 }
 
+# Traefik's go.mod replaces some dependencies with forks, so `go install traefik@version` refuses it.
+# The wrapper module requires Traefik and repeats upstream's replace and exclude directives (read from
+# its go.mod, so a new fork needs no edit here). The CRDs for the kubernetesCRD provider are copied
+# from the same module's docs.
+build_traefik() {
+  local out=$1 work src
+  work=$(mktemp -d)
+  src=$(go mod download -json "github.com/traefik/traefik/v3@$TRAEFIK_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  [[ -n $src ]] || { log "cannot download github.com/traefik/traefik/v3@$TRAEFIK_VERSION"; exit 1; }
+  {
+    printf 'module acme6.io/testbed/traefik\n\ngo 1.26.0\n\nrequire github.com/traefik/traefik/v3 %s\n\n' "$TRAEFIK_VERSION"
+    awk '/^replace \($/ {inside=1; print; next} inside {print; if ($0 == ")") inside=0; next}
+         /^(replace|exclude) / {print}' "$src/go.mod"
+  } > "$work/go.mod"
+  # A replace to a directory inside Traefik's tree (a nested module) cannot work from outside it.
+  if grep -q '=> \.' "$work/go.mod"; then log "traefik $TRAEFIK_VERSION replaces a module with a local directory"; exit 1; fi
+  (cd "$work" && CGO_ENABLED=0 go build -trimpath -o "$out/traefik" \
+      -ldflags "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK_VERSION" \
+      github.com/traefik/traefik/v3/cmd/traefik)
+  mkdir -p "$out/crds"
+  cp "$src/docs/content/reference/dynamic-configuration/kubernetes-crd-definition-v1.yml" "$out/crds/"
+  chmod u+w "$out/crds/"*
+  rm -rf "$work"
+}
+
 ETCD_VERSION=$(etcd_version)
 k8s_dir=$cache/kubernetes-$K8S_VERSION
 etcd_dir=$cache/etcd-$ETCD_VERSION
 pebble_dir=$cache/pebble-$PEBBLE_VERSION
+traefik_dir=$cache/traefik-$TRAEFIK_VERSION
 total=$SECONDS
 build_once "pebble $PEBBLE_VERSION" "$pebble_dir" build_pebble
 build_once "etcd $ETCD_VERSION" "$etcd_dir" build_etcd
 build_once "kubernetes $K8S_VERSION" "$k8s_dir" build_kubernetes
+build_once "traefik $TRAEFIK_VERSION" "$traefik_dir" build_traefik
 log "all testbed binaries ready ($((SECONDS - total)) s)"
-printf 'KUBERNETES_BIN=%s\nETCD_BIN=%s\nPEBBLE_BIN=%s\n' "$k8s_dir" "$etcd_dir" "$pebble_dir"
+printf 'KUBERNETES_BIN=%s\nETCD_BIN=%s\nPEBBLE_BIN=%s\nTRAEFIK_BIN=%s\n' "$k8s_dir" "$etcd_dir" "$pebble_dir" "$traefik_dir"

@@ -12,7 +12,8 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const started = Date.now();
   const testbed = await Testbed.start();
-  console.log(`testbed up in ${Date.now() - started} ms (${testbed.info.apiserverUrl})`);
+  const ingress = testbed.info.ingress ? `, ingress ${testbed.info.ingress.httpUrl}` : '';
+  console.log(`testbed up in ${Date.now() - started} ms (${testbed.info.apiserverUrl}${ingress})`);
   project.provide('testbed', testbed.info);
   return () => testbed.stop();
 }

@@ -11,6 +11,9 @@ export interface TestbedBinaries {
   etcd: string;
   pebble: string;
   pebbleChalltestsrv: string;
+  traefik: string;
+  /** Traefik's CRD definitions (traefik.io/v1alpha1), from the same module as the binary. */
+  traefikCrds: string;
 }
 
 let cached: TestbedBinaries | undefined;
@@ -40,6 +43,8 @@ export function testbedBinaries(): TestbedBinaries {
     etcd: join(dir('ETCD_BIN'), 'etcd'),
     pebble: join(dir('PEBBLE_BIN'), 'pebble'),
     pebbleChalltestsrv: join(dir('PEBBLE_BIN'), 'pebble-challtestsrv'),
+    traefik: join(dir('TRAEFIK_BIN'), 'traefik'),
+    traefikCrds: join(dir('TRAEFIK_BIN'), 'crds'),
   };
   return cached;
 }

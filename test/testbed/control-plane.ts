@@ -6,20 +6,20 @@ import { httpsGet } from './https.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
 import { createSigningKey, issueCertificate, type CertificateAuthority } from './pki.ts';
 import { freePort } from './ports.ts';
-import { ManagedProcess, waitUntil } from './process.ts';
+import { ManagedProcess, waitUntil, type Stoppable } from './process.ts';
 
 /** A running control plane and how to reach it. */
 export interface ControlPlane {
   apiserverUrl: string;
   /** Admin kubeconfig (user in system:masters). */
   kubeconfig: string;
-  processes: ManagedProcess[];
+  processes: Stoppable[];
 }
 
 // Services get documentation/ULA ranges: nothing ever routes to them here.
 const serviceCidrs = '198.51.100.0/24,fd00:10:96::/112';
 
-async function startEtcd(bin: TestbedBinaries, dir: string, procs: ManagedProcess[]): Promise<string> {
+async function startEtcd(bin: TestbedBinaries, dir: string, procs: Stoppable[]): Promise<string> {
   const [client, peer] = [await freePort(), await freePort()];
   const url = `http://127.0.0.1:${client}`;
   const etcd = new ManagedProcess(
@@ -54,7 +54,7 @@ export async function startControlPlane(
   bin: TestbedBinaries,
   dir: string,
   ca: CertificateAuthority,
-  procs: ManagedProcess[],
+  procs: Stoppable[],
 ): Promise<ControlPlane> {
   const etcdUrl = await startEtcd(bin, dir, procs);
   const port = await freePort();

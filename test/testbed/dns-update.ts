@@ -60,3 +60,40 @@ export function setRecords(dns: TestbedDnsInfo, set: RecordSet): Promise<void> {
     ...set.values.map((v) => `update add ${set.name} ${ttl} ${set.type} ${value(v)}`),
   ]);
 }
+
+/** The testbed zone a name belongs to: the longest zone it ends in (`sub.example.test.` before `example.test.`). */
+export function zoneOf(dns: Pick<TestbedDnsInfo, 'zones'>, name: string): string {
+  const fqdn = name.endsWith('.') ? name.toLowerCase() : `${name.toLowerCase()}.`;
+  const zone = [...dns.zones]
+    .sort((a, b) => b.length - a.length)
+    .find((z) => fqdn === z || fqdn.endsWith(`.${z}`));
+  if (!zone) throw new Error(`${name} is in none of the testbed's zones (${dns.zones.join(', ')})`);
+  return zone;
+}
+
+/**
+ * Sets the A and AAAA records of a test host (an http-01 scenario): each list given replaces that
+ * set, an empty list deletes it, an omitted one is left alone. See DATAPLANE.md for which addresses
+ * answer (127.0.0.1: Traefik) and which do not (::1).
+ */
+export async function setHostAddresses(
+  dns: TestbedDnsInfo,
+  name: string,
+  addresses: { a?: string[]; aaaa?: string[]; ttl?: number },
+): Promise<void> {
+  const zone = zoneOf(dns, name);
+  const fqdn = name.endsWith('.') ? name : `${name}.`;
+  const ttl = addresses.ttl ?? 60;
+  const commands: string[] = [];
+  for (const [type, values] of [
+    ['A', addresses.a],
+    ['AAAA', addresses.aaaa],
+  ] as const) {
+    if (!values) continue;
+    commands.push(
+      `update delete ${fqdn} ${type}`,
+      ...values.map((v) => `update add ${fqdn} ${ttl} ${type} ${v}`),
+    );
+  }
+  if (commands.length > 0) await nsupdate(dns, zone, commands);
+}

@@ -17,7 +17,7 @@ import {
   type NamedInstance,
 } from './dns-config.ts';
 import { freeDnsPort, hasIpv6Loopback } from './dns-ports.ts';
-import { ManagedProcess, waitUntil } from './process.ts';
+import { ManagedProcess, waitUntil, type Stoppable } from './process.ts';
 
 /** How tests reach the testbed's DNS servers; serialisable (part of TestbedInfo). */
 export interface TestbedDnsInfo {
@@ -67,7 +67,7 @@ function prepareInstance(dnsDir: string, role: string, port: number, ipv6: boole
 }
 
 /** Starts both named processes (adding them to `procs` as they start); resolves once the secondary has every zone. */
-export async function startDns(dir: string, procs: ManagedProcess[]): Promise<TestbedDnsInfo> {
+export async function startDns(dir: string, procs: Stoppable[]): Promise<TestbedDnsInfo> {
   const dnsDir = join(dir, 'dns');
   mkdirSync(dnsDir, { recursive: true });
   const ipv6 = await hasIpv6Loopback();

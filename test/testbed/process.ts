@@ -9,21 +9,42 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
+/** Something the testbed stops when it stops: a process, or a component that owns processes. */
+export interface Stoppable {
+  /** Stops gracefully, forcing after `graceMs` where that applies. */
+  stop(graceMs?: number): Promise<void>;
+  /** Kills at once, synchronously (for exit hooks). */
+  killNow(): void;
+}
+
+/** How a ManagedProcess is started. */
+export interface ManagedProcessOptions {
+  /** Start from this process's environment (default); false: only `env` (a container's view). */
+  inheritEnv?: boolean;
+}
+
 /** A long-running server process whose output goes to a log file. */
-export class ManagedProcess {
+export class ManagedProcess implements Stoppable {
   readonly name: string;
   readonly logFile: string;
   readonly exited: Promise<Exit>;
   private readonly child: ChildProcess;
   private exit: Exit | undefined;
 
-  constructor(name: string, command: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = {}) {
+  constructor(
+    name: string,
+    command: string,
+    args: string[],
+    logFile: string,
+    env: NodeJS.ProcessEnv = {},
+    options: ManagedProcessOptions = {},
+  ) {
     this.name = name;
     this.logFile = logFile;
     const log = openSync(logFile, 'a');
     this.child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', command, ...args], {
       stdio: ['ignore', log, log],
-      env: { ...process.env, ...env },
+      env: options.inheritEnv === false ? env : { ...process.env, ...env },
     });
     closeSync(log);
     this.exited = new Promise((resolve) => {

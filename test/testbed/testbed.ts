@@ -9,10 +9,15 @@ import { testbedBinaries } from './binaries.ts';
 import { startControlPlane } from './control-plane.ts';
 import { startDns, type TestbedDnsInfo } from './dns.ts';
 import { onProcessExit } from './exit-hooks.ts';
+import { startIngress, type TestbedIngressInfo } from './ingress.ts';
+import { KubeRest } from './kube-rest.ts';
 import { crdDir } from './paths.ts';
 import { startPebble, type PebbleOptions } from './pebble.ts';
-import { createCertificateAuthority } from './pki.ts';
-import type { ManagedProcess } from './process.ts';
+import { createCertificateAuthority, issueCertificate, type CertificateAuthority } from './pki.ts';
+import { grantPodRunner } from './pod-runner-access.ts';
+import { PodRunner, type PodRunnerInfo } from './pod-runner.ts';
+import { freePort } from './ports.ts';
+import type { Stoppable } from './process.ts';
 import { createWorkdir, reapOrphanedWorkdirs } from './workdir.ts';
 
 const run = promisify(execFile);
@@ -23,6 +28,10 @@ export interface TestbedOptions {
   pebble?: PebbleOptions | false;
   /** Start the BIND primary and secondary (default: yes). */
   dns?: false;
+  /** Start Traefik as the ingress controller; pebble's VA then dials its HTTP port (default: yes). */
+  ingress?: false;
+  /** Start the pod runner, the testbed's kubelet stand-in (default: yes; needs root for netns). */
+  podRunner?: false;
 }
 
 /** How to reach a running testbed; serialisable, so vitest can hand it to test files. */
@@ -33,15 +42,19 @@ export interface TestbedInfo {
   kubectl: string;
   pebble?: { directoryUrl: string; managementUrl: string; listenerCaFile: string; issuerRootFile: string };
   dns?: TestbedDnsInfo;
+  /** Traefik: see DATAPLANE.md. */
+  ingress?: TestbedIngressInfo;
+  /** The pod runner: see DATAPLANE.md. */
+  podRunner?: PodRunnerInfo;
 }
 
 /** A running testbed. */
 export class Testbed {
   readonly info: TestbedInfo;
-  private readonly processes: ManagedProcess[];
+  private readonly processes: Stoppable[];
   private readonly unregister: () => void;
 
-  private constructor(info: TestbedInfo, processes: ManagedProcess[], unregister: () => void) {
+  private constructor(info: TestbedInfo, processes: Stoppable[], unregister: () => void) {
     this.info = info;
     this.processes = processes;
     this.unregister = unregister;
@@ -52,7 +65,7 @@ export class Testbed {
     reapOrphanedWorkdirs();
     const bin = testbedBinaries();
     const dir = createWorkdir();
-    const processes: ManagedProcess[] = [];
+    const processes: Stoppable[] = [];
     const killAll = (): void => {
       for (const p of processes) p.killNow();
       rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
@@ -72,7 +85,6 @@ export class Testbed {
       const dns = dnsResult.value;
       const kubeconfigFile = join(dir, 'admin.kubeconfig');
       writeFileSync(kubeconfigFile, plane.kubeconfig, { mode: 0o600 });
-      await installCrds(bin.kubectl, kubeconfigFile);
       const info: TestbedInfo = {
         dir,
         apiserverUrl: plane.apiserverUrl,
@@ -80,13 +92,58 @@ export class Testbed {
         kubectl: bin.kubectl,
         ...(dns && { dns }),
       };
-      if (options.pebble !== false) {
-        const pebbleOptions = { ...(dns && { dnsServer: dns.primary }), ...options.pebble };
-        const pebble = await startPebble(bin, dir, ca, pebbleOptions);
-        processes.push(pebble.process);
-        const { directoryUrl, managementUrl, listenerCaFile, issuerRootFile } = pebble;
-        info.pebble = { directoryUrl, managementUrl, listenerCaFile, issuerRootFile };
-      }
+      const httpPort = options.ingress === false ? undefined : await freePort();
+      const admin = await adminRest(plane.apiserverUrl, ca);
+      const caFile = join(dir, 'ca.crt');
+      // Everything after the control plane is independent; each part registers what it starts in
+      // `processes` at once, and all must settle before a failure tears down.
+      // acme6's and Traefik's CRDs in one kubectl apply: each kubectl run costs a second or two.
+      const crdsInstalled = installCrds(bin.kubectl, kubeconfigFile, [
+        crdDir,
+        ...(httpPort === undefined ? [] : [bin.traefikCrds]),
+      ]);
+      const results = await Promise.allSettled([
+        crdsInstalled,
+        httpPort === undefined
+          ? undefined
+          : (async () => {
+              const apiPort = await freePort();
+              const apiserverUrl = plane.apiserverUrl;
+              const procs = processes;
+              info.ingress = await startIngress({
+                bin,
+                dir,
+                admin,
+                apiserverUrl,
+                caFile,
+                httpPort,
+                apiPort,
+                procs,
+                crdsInstalled,
+              });
+            })(),
+        options.podRunner === false
+          ? undefined
+          : grantPodRunner(admin, ca).then(async (tls) => {
+              const runner = await PodRunner.start(plane.apiserverUrl, tls, dir);
+              processes.push(runner);
+              info.podRunner = runner.info;
+            }),
+        options.pebble === false
+          ? undefined
+          : (async () => {
+              const pebbleOptions = {
+                ...(httpPort !== undefined && { httpPort }),
+                ...(dns && { dnsServer: dns.primary }),
+                ...options.pebble,
+              };
+              const pebble = await startPebble(bin, dir, ca, pebbleOptions);
+              processes.push(pebble.process);
+              const { directoryUrl, managementUrl, listenerCaFile, issuerRootFile } = pebble;
+              info.pebble = { directoryUrl, managementUrl, listenerCaFile, issuerRootFile };
+            })(),
+      ]);
+      for (const result of results) if (result.status === 'rejected') throw result.reason;
       return new Testbed(info, processes, unregister);
     } catch (err) {
       await Promise.all(processes.map((p) => p.stop(2000)));
@@ -125,6 +182,13 @@ export class Testbed {
       env.ACME6_TSIG_SECRET = this.info.dns.tsig.secret;
       env.ACME6_TSIG_KEY_FILE = this.info.dns.tsig.keyFile;
     }
+    if (this.info.ingress) {
+      env.ACME6_INGRESS_CLASS = this.info.ingress.className;
+      env.ACME6_INGRESS_ADDRESS = this.info.ingress.address;
+      env.ACME6_INGRESS_HTTP_PORT = String(this.info.ingress.httpPort);
+      env.ACME6_INGRESS_HTTP_URL = this.info.ingress.httpUrl;
+    }
+    if (this.info.podRunner) env.ACME6_POD_RUNNER_NODE = this.info.podRunner.nodeName;
     return Object.entries(env)
       .map(([k, v]) => `${k}=${v}`)
       .join('\n')
@@ -132,9 +196,20 @@ export class Testbed {
   }
 }
 
-/** Applies crds/ with kubectl, as a user would, and waits until every CRD is Established. */
-async function installCrds(kubectl: string, kubeconfig: string): Promise<void> {
+/** A client for the harness's own setup, as a member of system:masters. */
+async function adminRest(apiserverUrl: string, ca: CertificateAuthority): Promise<KubeRest> {
+  const cert = await issueCertificate(ca, {
+    kind: 'client',
+    user: 'acme6-testbed-setup',
+    groups: ['system:masters'],
+  });
+  return new KubeRest(apiserverUrl, { ca: ca.certPem, cert: cert.certPem, key: cert.keyPem });
+}
+
+/** Applies CRD files or directories with kubectl, as a user would, and waits until all are Established. */
+async function installCrds(kubectl: string, kubeconfig: string, paths: string[]): Promise<void> {
   const args = ['--kubeconfig', kubeconfig];
-  await run(kubectl, [...args, 'apply', '--server-side', '-f', crdDir]);
-  await run(kubectl, [...args, 'wait', '--for=condition=Established', '--timeout=60s', '-f', crdDir]);
+  const files = paths.flatMap((path) => ['-f', path]);
+  await run(kubectl, [...args, 'apply', '--server-side', ...files]);
+  await run(kubectl, [...args, 'wait', '--for=condition=Established', '--timeout=60s', ...files]);
 }

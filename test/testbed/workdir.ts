@@ -12,7 +12,8 @@ export function testbedTmpRoot(): string {
   return process.env.ACME6_TESTBED_TMPDIR ?? tmpdir();
 }
 
-function alive(pid: number): boolean {
+/** Whether process `pid` exists (EPERM: it does, owned by someone else). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -33,7 +34,7 @@ export function reapOrphanedWorkdirs(root = testbedTmpRoot()): string[] {
     } catch {
       // No owner file: a testbed killed while creating its directory.
     }
-    if (Number.isInteger(owner) && alive(owner)) continue;
+    if (Number.isInteger(owner) && processAlive(owner)) continue;
     rmSync(dir, { recursive: true, force: true });
     removed.push(dir);
   }

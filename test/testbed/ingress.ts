@@ -1,0 +1,159 @@
+// Traefik v3 as the testbed's ingress controller, out of cluster against the testbed apiserver: the
+// kubernetesIngress provider (IngressClass `traefik`) and the kubernetesCRD provider (for basicAuth
+// Middlewares), an HTTP entrypoint on a loopback port that pebble's VA dials. Traefik authenticates
+// as a ServiceAccount with a token from the TokenRequest API and RBAC for what it reads.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { TestbedBinaries } from './binaries.ts';
+import { createIfAbsent, type KubeRest } from './kube-rest.ts';
+import { ManagedProcess, waitUntil, type Stoppable } from './process.ts';
+import { grantRole, type Rules } from './rbac.ts';
+
+/** How tests reach the ingress controller; serialisable (part of TestbedInfo). */
+export interface TestbedIngressInfo {
+  /** The IngressClass Traefik serves (not the cluster's default class). */
+  className: 'traefik';
+  /** The only address Traefik's HTTP entrypoint listens on. */
+  address: '127.0.0.1';
+  httpPort: number;
+  /** `http://127.0.0.1:${httpPort}`: send requests here with the Host header of the site. */
+  httpUrl: string;
+  /** Traefik's API (read-only, loopback), e.g. `${apiUrl}/api/http/routers`. */
+  apiUrl: string;
+  logFile: string;
+}
+
+export const INGRESS_CLASS = 'traefik';
+const CONTROLLER = 'traefik.io/ingress-controller';
+const namespace = 'kube-system';
+const account = 'traefik';
+const roleName = 'acme6-testbed:traefik';
+// Long enough for a `make testbed-up` session; the testbed's CA lives 30 days.
+const tokenSeconds = 7 * 24 * 3600;
+
+// What Traefik's two Kubernetes providers read (upstream's documented role, without pods, which
+// only OpenTelemetry needs, and without ingresses/status, which it writes only with ingressEndpoint).
+const traefikRules: Rules = [
+  {
+    apiGroups: [''],
+    resources: ['services', 'secrets', 'nodes', 'configmaps'],
+    verbs: ['get', 'list', 'watch'],
+  },
+  { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
+  {
+    apiGroups: ['networking.k8s.io'],
+    resources: ['ingresses', 'ingressclasses'],
+    verbs: ['get', 'list', 'watch'],
+  },
+  {
+    apiGroups: ['traefik.io'],
+    resources: [
+      'middlewares',
+      'middlewaretcps',
+      'ingressroutes',
+      'traefikservices',
+      'ingressroutetcps',
+      'ingressrouteudps',
+      'tlsoptions',
+      'tlsstores',
+      'serverstransports',
+      'serverstransporttcps',
+    ],
+    verbs: ['get', 'list', 'watch'],
+  },
+];
+
+/** Creates Traefik's ServiceAccount, RBAC and IngressClass; returns a token for the account. */
+async function grantTraefik(admin: KubeRest): Promise<string> {
+  await createIfAbsent(admin, `/api/v1/namespaces/${namespace}/serviceaccounts`, {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: account, namespace },
+  });
+  await grantRole(admin, roleName, traefikRules, [{ kind: 'ServiceAccount', name: account, namespace }]);
+  // Not marked default: an Ingress must ask for this class, so one that names another class (or
+  // none) is not served, as in a cluster where that class has no controller.
+  await createIfAbsent(admin, '/apis/networking.k8s.io/v1/ingressclasses', {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'IngressClass',
+    metadata: { name: INGRESS_CLASS },
+    spec: { controller: CONTROLLER },
+  });
+  const request = await admin.send<{ status: { token: string } }>(
+    'POST',
+    `/api/v1/namespaces/${namespace}/serviceaccounts/${account}/token`,
+    {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { expirationSeconds: tokenSeconds },
+    },
+  );
+  return request.status.token;
+}
+
+/** Traefik's static configuration (pure). */
+export function traefikConfig(opts: {
+  apiserverUrl: string;
+  token: string;
+  caFile: string;
+  httpPort: number;
+  apiPort: number;
+  accessLog: string;
+}): Record<string, unknown> {
+  const kubernetes = { endpoint: opts.apiserverUrl, token: opts.token, certAuthFilePath: opts.caFile };
+  return {
+    global: { checkNewVersion: false, sendAnonymousUsage: false },
+    entryPoints: {
+      web: { address: `127.0.0.1:${opts.httpPort}` },
+      traefik: { address: `127.0.0.1:${opts.apiPort}` },
+    },
+    ping: { entryPoint: 'traefik' },
+    api: { insecure: true, dashboard: false },
+    log: { level: 'INFO', noColor: true },
+    accessLog: { filePath: opts.accessLog },
+    // Tests change Ingresses all the time: apply each change at once rather than after 2 s.
+    providers: {
+      providersThrottleDuration: '0s',
+      kubernetesIngress: { ...kubernetes, ingressClass: INGRESS_CLASS, throttleDuration: '0s' },
+      kubernetesCRD: { ...kubernetes, throttleDuration: '0s' },
+    },
+  };
+}
+
+/** Starts Traefik (the CRDs must be installed); resolves once it answers its ping. */
+export async function startIngress(opts: {
+  bin: TestbedBinaries;
+  dir: string;
+  admin: KubeRest;
+  apiserverUrl: string;
+  caFile: string;
+  httpPort: number;
+  apiPort: number;
+  procs: Stoppable[];
+  /** Settles once Traefik's CRDs are Established (its CRD provider lists them at start). */
+  crdsInstalled: Promise<void>;
+}): Promise<TestbedIngressInfo> {
+  const token = await grantTraefik(opts.admin);
+  await opts.crdsInstalled;
+  const configFile = join(opts.dir, 'traefik.yaml');
+  const config = traefikConfig({ ...opts, token, accessLog: join(opts.dir, 'traefik-access.log') });
+  writeFileSync(configFile, stringify(config), { mode: 0o600 }); // it holds the token
+  const logFile = join(opts.dir, 'traefik.log');
+  const traefik = new ManagedProcess('traefik', opts.bin.traefik, [`--configFile=${configFile}`], logFile);
+  opts.procs.push(traefik);
+  const apiUrl = `http://127.0.0.1:${opts.apiPort}`;
+  await waitUntil('traefik /ping', async () => (await fetch(`${apiUrl}/ping`)).ok, {
+    timeoutMs: 30_000,
+    intervalMs: 100,
+    process: traefik,
+  });
+  return {
+    className: INGRESS_CLASS,
+    address: '127.0.0.1',
+    httpPort: opts.httpPort,
+    httpUrl: `http://127.0.0.1:${opts.httpPort}`,
+    apiUrl,
+    logFile,
+  };
+}
