@@ -121,4 +121,15 @@ describe('syncRules', () => {
     expect([await host.save('nat'), await host.save('filter')]).toEqual(before);
     expect(await canaryPresent(host)).toBe(true);
   });
+
+  it('the canary also fails when only a hook jump went (a `-t nat -F` keeps empty chains)', async () => {
+    const host = new FakeHost();
+    await syncRules(host, intentFor(['web/shop']));
+    const prerouting = host.rules.get('nat')?.get('PREROUTING');
+    expect(prerouting?.rules).toHaveLength(1);
+    prerouting?.rules.splice(0);
+    expect(await canaryPresent(host)).toBe(false);
+    await syncRules(host, intentFor(['web/shop']));
+    expect(await canaryPresent(host)).toBe(true);
+  });
 });

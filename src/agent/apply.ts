@@ -65,11 +65,17 @@ export async function syncRules(
   };
 }
 
-/** True while the canary chain exists in every table we write; false means someone flushed us. */
+/**
+ * True while the canary chain exists in every table we write and every hook jump is in place. A
+ * `-t nat -F` keeps (empty) chains but drops the jumps, so both are checked; false means resync.
+ */
 export async function canaryPresent(runner: NetfilterRunner): Promise<boolean> {
   for (const table of TABLES) {
     const chains = chainsFromSave(await runner.save(table));
     if (!chains.some((c) => c.table === table && c.chain === Chains.canary)) return false;
+  }
+  for (const jump of jumpRules()) {
+    if (!(await runner.check(jump.table, jump.chain, splitRuleArgs(jump.spec)))) return false;
   }
   return true;
 }

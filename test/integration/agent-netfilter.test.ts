@@ -7,10 +7,10 @@ import { binariesFor, detectBackend, execProbe, type Backend } from '../../src/a
 import { isOwnedChain, serviceChain } from '../../src/agent/chains.ts';
 import { buildIntent, type NatIntent } from '../../src/agent/model.ts';
 import { HOOK_COMMENT, renderRestore } from '../../src/agent/render.ts';
-import { execRunner, runCommand, type NetfilterRunner } from '../../src/agent/runner.ts';
+import { execRunner, type NetfilterRunner } from '../../src/agent/runner.ts';
 import { loadHost, service, slice } from '../../src/agent/testing.ts';
 import { parseRestore, type Chain, type Rule, type Ruleset } from '../../src/netfilter/testing/parse.ts';
-import { exec, netnsPrefix, NetnsTracker } from './netns.ts';
+import { createNodeTopology, exec, netnsPrefix, NetnsTracker } from './netns.ts';
 
 const NODE = '2001:db8:1::1';
 
@@ -177,31 +177,8 @@ describe('real packets through the synced rules', () => {
   let node = '';
   let pod = '';
 
-  const ip = (...args: string[]) =>
-    runCommand(['ip', ...args]).then((r) =>
-      expect({ exit: r.exitCode, stderr: r.stderr }).toEqual({ exit: 0, stderr: '' }),
-    );
-
   beforeEach(async () => {
-    [client, node, pod] = [await namespaces.create(), await namespaces.create(), await namespaces.create()];
-    await ip('-n', node, 'link', 'add', 'n0', 'type', 'veth', 'peer', 'name', 'c0', 'netns', client);
-    await ip('-n', node, 'link', 'add', 'n1', 'type', 'veth', 'peer', 'name', 'p0', 'netns', pod);
-    await ip('-n', client, 'addr', 'add', '2001:db8:1::2/64', 'dev', 'c0', 'nodad');
-    await ip('-n', node, 'addr', 'add', `${NODE}/64`, 'dev', 'n0', 'nodad');
-    await ip('-n', node, 'addr', 'add', 'fd00:10::1/64', 'dev', 'n1', 'nodad');
-    await ip('-n', pod, 'addr', 'add', 'fd00:10::2/64', 'dev', 'p0', 'nodad');
-    for (const [ns, dev] of [
-      [client, 'c0'],
-      [node, 'n0'],
-      [node, 'n1'],
-      [pod, 'p0'],
-    ] as const) {
-      await ip('-n', ns, 'link', 'set', dev, 'up');
-    }
-    await ip('-n', pod, 'route', 'add', 'default', 'via', 'fd00:10::1', 'dev', 'p0');
-    // A neighbour that routes straight at the pod network (moby#45610): must not get through.
-    await ip('-n', client, 'route', 'add', 'fd00:10::/64', 'via', NODE, 'dev', 'c0');
-    await exec(node, 'sysctl', ['-qw', 'net.ipv6.conf.all.forwarding=1']);
+    ({ client, node, pod } = await createNodeTopology(namespaces));
 
     const server = spawn(
       'ip',

@@ -1,0 +1,249 @@
+// The node agent: informers for Services, EndpointSlices and its own Node feed the pure model; the
+// SyncLoop decides when; each sync writes the rules in one restore, clears the conntrack entries of
+// mappings that changed, and reports on the Services (Events, this node's status annotation).
+import {
+  CoreV1Api,
+  DiscoveryV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1EndpointSlice,
+  type V1Node,
+  type V1Service,
+} from '@kubernetes/client-node';
+import type { EventRecorder } from '../kube/events.ts';
+import { apiErrorMessage } from '../kube/errors.ts';
+import { refOf } from '../kube/object-ref.ts';
+import { realClock, type Clock } from '../runtime/clock.ts';
+import type { ResilientInformer } from '../runtime/informer.ts';
+import { createKubeInformer } from '../runtime/kube-informer.ts';
+import type { Logger } from '../runtime/logger.ts';
+import { canaryPresent, syncRules } from './apply.ts';
+import { deleteFlows, staleFlows } from './conntrack.ts';
+import { buildIntent, type Mapping, type NatIntent, type NodeFacts, type Problem } from './model.ts';
+import type { NetfilterRunner } from './runner.ts';
+import { annotationChanges, publishedAnnotationKey, publishedValues } from './status.ts';
+import { SyncLoop, type SyncReason } from './sync-loop.ts';
+
+/** How an agent is configured (see `acme6 agent --help`). */
+export interface AgentOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly logger: Logger;
+  readonly recorder: EventRecorder;
+  readonly runner: NetfilterRunner;
+  readonly nodeName: string;
+  /** Publish on this address only, instead of every global IPv6 address of the Node. */
+  readonly nodeAddress?: string;
+  /** SNAT pod egress to this address instead of MASQUERADE. */
+  readonly snatAddress?: string;
+  /** Prefix for `conntrack` (tests); empty in production. */
+  readonly commandPrefix?: readonly string[];
+  readonly minSyncIntervalMs: number;
+  readonly resyncPeriodMs: number;
+  readonly canaryPeriodMs: number;
+  readonly clock?: Clock;
+}
+
+/** Field manager of this node's annotation patches (one per node, so ownership is visible). */
+export const agentFieldManager = (node: string): string => `acme6-agent-${node}`.slice(0, 128);
+
+/** A running agent; start() resolves after the first sync. */
+export class Agent {
+  private readonly o: AgentOptions;
+  private readonly services: ResilientInformer<V1Service & KubernetesObject>;
+  private readonly slices: ResilientInformer<V1EndpointSlice & KubernetesObject>;
+  private readonly nodes: ResilientInformer<V1Node & KubernetesObject>;
+  private readonly core: CoreV1Api;
+  private readonly loop: SyncLoop;
+  private readonly annotationKey: string;
+  private mappings: readonly Mapping[] = [];
+  private reportedProblems = new Map<string, string>();
+  private firstSync: (() => void) | undefined;
+  private started = false;
+
+  constructor(options: AgentOptions) {
+    this.o = options;
+    const clock = options.clock ?? realClock;
+    this.core = options.kubeConfig.makeApiClient(CoreV1Api);
+    const discovery = options.kubeConfig.makeApiClient(DiscoveryV1Api);
+    const common = { logger: options.logger, clock };
+    this.services = createKubeInformer<V1Service & KubernetesObject>(
+      options.kubeConfig,
+      '/api/v1/services',
+      (s) => this.core.listServiceForAllNamespaces(s),
+      { name: 'services', ...common },
+    );
+    this.slices = createKubeInformer<V1EndpointSlice & KubernetesObject>(
+      options.kubeConfig,
+      '/apis/discovery.k8s.io/v1/endpointslices',
+      (s) => discovery.listEndpointSliceForAllNamespaces(s),
+      // Only slices that belong to a Service are of interest.
+      { name: 'endpointslices', labelSelector: 'kubernetes.io/service-name', ...common },
+    );
+    this.nodes = createKubeInformer<V1Node & KubernetesObject>(
+      options.kubeConfig,
+      '/api/v1/nodes',
+      (s) => this.core.listNode(s),
+      { name: 'node', fieldSelector: `metadata.name=${options.nodeName}`, ...common },
+    );
+    this.annotationKey = publishedAnnotationKey(options.nodeName);
+    this.loop = new SyncLoop({
+      clock,
+      logger: options.logger,
+      sync: (reason) => this.sync(reason),
+      canary: () => canaryPresent(options.runner),
+      minIntervalMs: options.minSyncIntervalMs,
+      resyncPeriodMs: options.resyncPeriodMs,
+      canaryPeriodMs: options.canaryPeriodMs,
+    });
+  }
+
+  /** Starts the informers, waits for their caches, runs the first sync. */
+  async start(signal?: AbortSignal): Promise<void> {
+    const informers = [this.services, this.slices, this.nodes] as const;
+    const changed = {
+      onAdd: () => this.request(),
+      onUpdate: () => this.request(),
+      onDelete: () => this.request(),
+    };
+    for (const informer of informers) {
+      (informer as ResilientInformer<KubernetesObject>).addHandler(changed);
+      informer.start();
+    }
+    for (const informer of informers) {
+      if (!(await informer.waitForSync(signal))) throw new Error(`informer ${informer.name} did not sync`);
+    }
+    const synced = new Promise<void>((resolve) => (this.firstSync = resolve));
+    this.started = true;
+    this.loop.start();
+    await synced;
+  }
+
+  /** Stops syncing; the rules stay in place so traffic keeps flowing while the agent is away. */
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    await Promise.all([this.services.stop(), this.slices.stop(), this.nodes.stop()]);
+  }
+
+  private request(): void {
+    // Until the caches are complete, the informers' initial adds are covered by the first sync.
+    if (this.started) this.loop.request('change');
+  }
+
+  /** The node as the model needs it, or undefined while its Node object is unknown. */
+  private nodeFacts(): NodeFacts | undefined {
+    const node = this.nodes.get(this.o.nodeName);
+    if (node === undefined && this.o.nodeAddress === undefined) return undefined;
+    const cidrs = node?.spec?.podCIDRs ?? (node?.spec?.podCIDR ? [node.spec.podCIDR] : []);
+    return {
+      name: this.o.nodeName,
+      addresses: this.o.nodeAddress
+        ? [this.o.nodeAddress]
+        : (node?.status?.addresses ?? []).map((a) => a.address),
+      podCIDRs: cidrs,
+    };
+  }
+
+  private async sync(reason: SyncReason): Promise<void> {
+    const node = this.nodeFacts();
+    if (node === undefined) {
+      // Never tear rules down for a Node we cannot see (RBAC, a rename): keep what is installed.
+      this.o.logger.warn(
+        { node: this.o.nodeName },
+        'Node object not found; pass --node-address or create it',
+      );
+      this.done();
+      return;
+    }
+    const started = Date.now();
+    const intent = buildIntent({ node, services: this.services.list(), endpointSlices: this.slices.list() });
+    const stats = await syncRules(
+      this.o.runner,
+      intent,
+      this.o.snatAddress ? { snatAddress: this.o.snatAddress } : {},
+    );
+    const stale = staleFlows(this.mappings, intent.mappings);
+    const flowsDeleted = stale.length > 0 ? await deleteFlows(stale, this.o.commandPrefix ?? []) : 0;
+    this.mappings = intent.mappings;
+    this.o.logger.info(
+      {
+        reason,
+        mappings: intent.mappings.length,
+        problems: intent.problems.length,
+        jumpsInserted: stats.jumpsInserted,
+        chainsDeleted: stats.chainsDeleted.length,
+        conntrackTargets: stale.length,
+        flowsDeleted,
+        restoreBytes: stats.restoreBytes,
+        ms: Date.now() - started,
+      },
+      'synced',
+    );
+    this.done();
+    await this.report(intent);
+  }
+
+  private done(): void {
+    const first = this.firstSync;
+    this.firstSync = undefined;
+    first?.();
+  }
+
+  /** Events and this node's status annotation; failures are logged, never fail the sync. */
+  private async report(intent: NatIntent): Promise<void> {
+    const byKey = new Map(
+      this.services.list().map((s) => [`${s.metadata?.namespace}/${s.metadata?.name}`, s]),
+    );
+    this.reportProblems(intent.problems, byKey);
+    const wanted = publishedValues(intent.node, intent.mappings);
+    for (const change of annotationChanges(this.services.list(), this.annotationKey, wanted)) {
+      try {
+        await this.core.patchNamespacedService(
+          {
+            name: change.name,
+            namespace: change.namespace,
+            body: { metadata: { annotations: { [this.annotationKey]: change.value } } },
+            fieldManager: agentFieldManager(this.o.nodeName),
+          },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        );
+      } catch (err) {
+        this.o.logger.warn(
+          { service: `${change.namespace}/${change.name}`, error: apiErrorMessage(err) },
+          'could not write the status annotation',
+        );
+        continue;
+      }
+      const ref = refOf({ apiVersion: 'v1', kind: 'Service', metadata: change.service.metadata ?? {} });
+      if (change.value === null) {
+        this.o.recorder.normal(
+          ref,
+          'Unpublished',
+          `node ${this.o.nodeName} no longer publishes this Service`,
+        );
+      } else {
+        this.o.recorder.normal(ref, 'Published', `published on IPv6: ${change.value}`);
+      }
+    }
+  }
+
+  /** A Warning per new problem of a Service (repeats are not re-sent until the problem changes). */
+  private reportProblems(problems: readonly Problem[], services: Map<string, V1Service>): void {
+    const now = new Map<string, string>();
+    for (const p of problems) {
+      const text = `${p.reason}\u0000${p.message}`;
+      const previous = now.get(p.service);
+      now.set(p.service, previous === undefined ? text : `${previous}\u0001${text}`);
+    }
+    for (const [key, text] of now) {
+      if (this.reportedProblems.get(key) === text) continue;
+      const service = services.get(key);
+      if (service === undefined) continue;
+      const ref = refOf({ apiVersion: 'v1', kind: 'Service', metadata: service.metadata ?? {} });
+      for (const p of problems.filter((q) => q.service === key))
+        this.o.recorder.warning(ref, p.reason, p.message);
+    }
+    this.reportedProblems = now;
+  }
+}

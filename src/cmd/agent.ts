@@ -1,0 +1,199 @@
+// `acme6 agent`: the node agent (a DaemonSet, hostNetwork, NET_ADMIN). Publishes annotated Services'
+// ULA pods on this node's global IPv6 address until SIGTERM, which leaves the rules in place;
+// `--cleanup` removes everything it installed and exits.
+import { isIP } from 'node:net';
+import { parseArgs } from 'node:util';
+import { Agent } from '../agent/agent.ts';
+import { binariesFor, detectBackend, type Backend } from '../agent/backend.ts';
+import { cleanupRules } from '../agent/cleanup.ts';
+import { execRunner } from '../agent/runner.ts';
+import { checkSysctls } from '../agent/sysctl.ts';
+import { parseGoDuration } from '../api/duration.ts';
+import { KubeEventRecorder } from '../kube/events.ts';
+import { loadKubeConfig } from '../kube/kubeconfig.ts';
+import { createLogger } from '../log/logger.ts';
+import { canonicalIPv6, isGlobalUnicast } from '../netfilter/ipv6.ts';
+import type { Command, Io } from './main.ts';
+
+const usage = `usage: acme6 agent [flags]
+
+  --kubeconfig PATH            kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, or in-cluster)
+  --node-name NAME             this node's name (default: $NODE_NAME)
+  --node-address ADDR          publish on this global IPv6 address only (default: every global
+                               IPv6 address in the Node's status.addresses)
+  --snat-address ADDR          SNAT pod egress to this global address instead of MASQUERADE
+  --resync-period DURATION     full resync period (default 30s)
+  --min-sync-interval DURATION at most one sync per interval; bursts collapse (default 1s)
+  --canary-period DURATION     how often to check that our rules are still there (default 5s)
+  --backend auto|nft|legacy    xtables backend (default auto: follow the host)
+  --cleanup                    remove every chain and jump the agent installed, then exit
+  --log-level LEVEL            debug, info, warn or error (default info)
+`;
+
+/** Parsed flags of `acme6 agent`. */
+export interface AgentFlags {
+  kubeconfig?: string;
+  nodeName: string;
+  nodeAddress?: string;
+  snatAddress?: string;
+  resyncPeriodMs: number;
+  minSyncIntervalMs: number;
+  canaryPeriodMs: number;
+  backend: Backend | 'auto';
+  cleanup: boolean;
+  logLevel: string;
+}
+
+/** Parses flags; returns an error message for bad input instead of throwing. */
+export function parseAgentFlags(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): AgentFlags | { error: string } {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        kubeconfig: { type: 'string' },
+        'node-name': { type: 'string' },
+        'node-address': { type: 'string' },
+        'snat-address': { type: 'string' },
+        'resync-period': { type: 'string', default: '30s' },
+        'min-sync-interval': { type: 'string', default: '1s' },
+        'canary-period': { type: 'string', default: '5s' },
+        backend: { type: 'string', default: 'auto' },
+        cleanup: { type: 'boolean', default: false },
+        'log-level': { type: 'string', default: 'info' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+  const nodeName = values['node-name'] ?? env.NODE_NAME ?? '';
+  if (!values.cleanup && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(nodeName)) {
+    return {
+      error:
+        nodeName === ''
+          ? '--node-name is required (or set $NODE_NAME from spec.nodeName)'
+          : `--node-name "${nodeName}" is not a valid node name`,
+    };
+  }
+  const address = (flag: 'node-address' | 'snat-address'): string | { error: string } | undefined => {
+    const raw = values[flag];
+    if (raw === undefined) return undefined;
+    const canonical = isIP(raw) === 6 ? canonicalIPv6(raw) : undefined;
+    if (canonical === undefined || !isGlobalUnicast(canonical)) {
+      return { error: `--${flag} must be a global unicast IPv6 address (2000::/3), not "${raw}"` };
+    }
+    return canonical;
+  };
+  const nodeAddress = address('node-address');
+  const snatAddress = address('snat-address');
+  for (const a of [nodeAddress, snatAddress]) if (typeof a === 'object') return a;
+  const durations: Record<string, number> = {};
+  for (const [flag, minMs] of [
+    ['resync-period', 1000],
+    ['min-sync-interval', 0],
+    ['canary-period', 100],
+  ] as const) {
+    const ms = parseGoDuration(values[flag]);
+    if (ms === undefined || ms < minMs) {
+      return { error: `--${flag} must be a Go duration of at least ${minMs} ms, not "${values[flag]}"` };
+    }
+    durations[flag] = ms;
+  }
+  if (!['auto', 'nft', 'legacy'].includes(values.backend)) {
+    return { error: `--backend must be auto, nft or legacy, not "${values.backend}"` };
+  }
+  if (!['debug', 'info', 'warn', 'error'].includes(values['log-level'])) {
+    return { error: `--log-level must be debug, info, warn or error, not "${values['log-level']}"` };
+  }
+  return {
+    ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
+    nodeName,
+    ...(typeof nodeAddress === 'string' ? { nodeAddress } : {}),
+    ...(typeof snatAddress === 'string' ? { snatAddress } : {}),
+    resyncPeriodMs: durations['resync-period'] ?? 30_000,
+    minSyncIntervalMs: durations['min-sync-interval'] ?? 1000,
+    canaryPeriodMs: durations['canary-period'] ?? 5000,
+    backend: values.backend as AgentFlags['backend'],
+    cleanup: values.cleanup,
+    logLevel: values['log-level'],
+  };
+}
+
+async function run(args: string[], io: Io): Promise<number> {
+  const flags = parseAgentFlags(args);
+  if ('error' in flags) {
+    io.err.write(`acme6 agent: ${flags.error}\n\n${usage}`);
+    return 2;
+  }
+  const logger = createLogger({ level: flags.logLevel, name: 'acme6-agent' });
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+  // One backend for the whole run: save, restore and -C/-I must all talk to the same tables.
+  const backend =
+    flags.backend === 'auto'
+      ? await detectBackend()
+      : { backend: flags.backend, binaries: binariesFor(flags.backend), reason: 'chosen by --backend' };
+  logger.info({ backend: backend.backend, reason: backend.reason }, 'xtables backend');
+  const runner = execRunner({ binaries: backend.binaries });
+
+  if (flags.cleanup) {
+    const removed = await cleanupRules(runner);
+    logger.info(removed, 'cleanup done');
+    return 0;
+  }
+
+  const sysctls = checkSysctls();
+  for (const warning of sysctls.warnings) logger.warn({}, warning);
+  if (sysctls.errors.length > 0) {
+    for (const error of sysctls.errors) logger.error({}, error);
+    io.err.write(`acme6 agent: ${sysctls.errors.join('; ')}\n`);
+    return 1;
+  }
+
+  const kubeConfig = loadKubeConfig(flags.kubeconfig);
+  const recorder = new KubeEventRecorder(kubeConfig, { component: 'acme6-agent', logger });
+  const agent = new Agent({
+    kubeConfig,
+    logger,
+    recorder,
+    runner,
+    nodeName: flags.nodeName,
+    ...(flags.nodeAddress ? { nodeAddress: flags.nodeAddress } : {}),
+    ...(flags.snatAddress ? { snatAddress: flags.snatAddress } : {}),
+    minSyncIntervalMs: flags.minSyncIntervalMs,
+    resyncPeriodMs: flags.resyncPeriodMs,
+    canaryPeriodMs: flags.canaryPeriodMs,
+  });
+  const abort = new AbortController();
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      logger.info({ signal }, 'stopping; the rules stay in place');
+      abort.abort();
+      void agent
+        .stop()
+        .then(() => recorder.flush())
+        .then(resolve);
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  try {
+    await agent.start(abort.signal);
+  } catch (err) {
+    if (abort.signal.aborted) {
+      await stopped;
+      return 0;
+    }
+    throw err;
+  }
+  logger.info({ node: flags.nodeName }, 'agent started');
+  await stopped;
+  return 0;
+}
+
+/** The `agent` subcommand. */
+export const agentCommand: Command = { summary: 'run the node agent (IPv6 publishing of ULA pods)', run };

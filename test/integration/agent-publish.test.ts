@@ -1,0 +1,396 @@
+// The `acme6 agent` process, run inside a node network namespace as a DaemonSet pod with
+// hostNetwork would be, against the real testbed apiserver, with real packets:
+//
+//   client ns 2001:db8:1::2 (also "the internet") -- n0: node ns 2001:db8:1::1, n1: fd00:10::1 --
+//   pod ns fd00:10::2 (TCP 8443 and 9000, UDP 9053 echo the peer address)
+//
+// The apiserver listens on the host's loopback, which a namespace cannot see; a Unix-socket bridge
+// (netns.ts) makes 127.0.0.1:<port> inside the node ns lead to it, so the agent uses the testbed's
+// kubeconfig unchanged and everything it runs (ip6tables, conntrack, sysctl reads) is in the node ns.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Backend } from '../../src/agent/backend.ts';
+import { binariesFor } from '../../src/agent/backend.ts';
+import { CHAIN_PREFIX, serviceChain } from '../../src/agent/chains.ts';
+import { HOOK_COMMENT } from '../../src/agent/render.ts';
+import { runCommand } from '../../src/agent/runner.ts';
+import { publishedAnnotationKey } from '../../src/agent/status.ts';
+import { ANNOTATION_EXPOSE_IPV6, ANNOTATION_EXPOSE_PORTS } from '../../src/api/group.ts';
+import { repoRoot } from '../testbed/paths.ts';
+import { ManagedProcess, waitUntil } from '../testbed/process.ts';
+import { adminKubeConfig, createTestNamespace, testbed } from './kube.ts';
+import {
+  bridgeLoopbackPort,
+  createNodeTopology,
+  exec,
+  NetnsTracker,
+  spawnNode,
+  TOPOLOGY,
+  type NodeProgram,
+} from './netns.ts';
+
+const { client: CLIENT, node: NODE, nodeUla: NODE_ULA, pod: POD } = TOPOLOGY;
+const RESYNC = '20s';
+
+const POD_SERVERS = `const net = require('node:net');
+  const dgram = require('node:dgram');
+  let n = 0;
+  const up = () => { if (++n === 4) console.log('ready'); };
+  for (const port of [8443, 9000]) {
+    net.createServer((c) => { c.write(c.remoteAddress + '\\n'); c.on('data', (d) => c.write(d)); c.on('error', () => {}); })
+      .listen(port, '::', up);
+  }
+  const u = dgram.createSocket('udp6');
+  u.on('message', (m, r) => u.send(r.address + '\\n', r.port, r.address));
+  u.bind(9053, '::', up);
+  const moved = dgram.createSocket('udp6');
+  moved.on('message', (m, r) => moved.send('moved ' + r.address + '\\n', r.port, r.address));
+  moved.bind(9054, '::', up);`;
+
+const INTERNET_SERVER = `require('node:net').createServer((c) => c.end(c.remoteAddress + '\\n'))
+  .listen(8080, '::', () => console.log('ready'));`;
+
+/** First line a TCP server at [host]:port sends, or TIMEOUT / the error code. */
+function tcpProgram(host: string, port: number): string {
+  return `const s = require('node:net').connect({ host: '${host}', port: ${port} });
+    let out = '';
+    s.setTimeout(1500, () => { console.log('TIMEOUT'); process.exit(0); });
+    s.on('data', (d) => { out += d; if (out.includes('\\n')) { console.log(out.split('\\n')[0]); process.exit(0); } });
+    s.on('end', () => { console.log(out.trim()); process.exit(0); });
+    s.on('error', (e) => { console.log(e.code); process.exit(0); });`;
+}
+
+/** The reply to one UDP datagram sent to [host]:port, or TIMEOUT. */
+function udpProgram(host: string, port: number, sourcePort = 0): string {
+  return `const s = require('node:dgram').createSocket('udp6');
+    setTimeout(() => { console.log('TIMEOUT'); process.exit(0); }, 1500);
+    s.on('message', (m) => { console.log(String(m).trim()); process.exit(0); });
+    s.bind(${sourcePort}, () => s.send('hello', ${port}, '${host}'));`;
+}
+
+describe.each<Backend>(['nft', 'legacy'])('acme6 agent on a %s node', (backend) => {
+  const namespaces = new NetnsTracker();
+  const programs: NodeProgram[] = [];
+  const bin = binariesFor(backend);
+  const nodeName = `agent-${backend}-${randomBytes(3).toString('hex')}`;
+  const annotationKey = publishedAnnotationKey(nodeName);
+  let client = '';
+  let node = '';
+  let pod = '';
+  let namespace = '';
+  let agent: ManagedProcess | undefined;
+  let bridge: { close(): Promise<void> } | undefined;
+  let core: k8s.CoreV1Api;
+  let discovery: k8s.DiscoveryV1Api;
+
+  const tcp = async (ns: string, host: string, port: number) =>
+    (await exec(ns, process.execPath, ['-e', tcpProgram(host, port)])).trim();
+  const udp = async (ns: string, host: string, port: number, sourcePort = 0) =>
+    (await exec(ns, process.execPath, ['-e', udpProgram(host, port, sourcePort)])).trim();
+  const save = () => exec(node, bin.save);
+
+  async function startAgent(): Promise<ManagedProcess> {
+    const tb = testbed();
+    const log = join(tb.dir, `agent-${nodeName}-${Date.now()}.log`);
+    const proc = new ManagedProcess(
+      'acme6 agent',
+      'ip',
+      [
+        ...['netns', 'exec', node, process.execPath, join(repoRoot, 'src/cmd/acme6.ts'), 'agent'],
+        ...['--kubeconfig', tb.kubeconfigFile, '--node-name', nodeName, '--backend', backend],
+        ...['--resync-period', RESYNC, '--canary-period', '1s', '--min-sync-interval', '200ms'],
+        ...['--log-level', 'debug'],
+      ],
+      log,
+    );
+    await waitUntil(
+      'agent start',
+      () => Promise.resolve(readFileSync(log, 'utf8').includes('"msg":"agent started"')),
+      { timeoutMs: 30_000, process: proc },
+    );
+    return proc;
+  }
+
+  async function service(name: string): Promise<k8s.V1Service> {
+    return core.readNamespacedService({ name, namespace });
+  }
+
+  async function events(name: string): Promise<k8s.CoreV1Event[]> {
+    const list = await core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name}` });
+    return list.items;
+  }
+
+  beforeAll(async () => {
+    ({ client, node, pod } = await createNodeTopology(namespaces));
+    programs.push(await spawnNode(pod, POD_SERVERS), await spawnNode(client, INTERNET_SERVER));
+    const tb = testbed();
+    bridge = await bridgeLoopbackPort(
+      node,
+      Number(new URL(tb.apiserverUrl).port),
+      join(tb.dir, `apiserver-${nodeName}.sock`),
+    );
+
+    core = adminKubeConfig().makeApiClient(k8s.CoreV1Api);
+    namespace = await createTestNamespace('agent');
+    await core.createNode({ body: { metadata: { name: nodeName }, spec: { podCIDRs: ['fd00:10::/64'] } } });
+    await core.patchNodeStatus(
+      {
+        name: nodeName,
+        body: {
+          status: {
+            addresses: [
+              { type: 'InternalIP', address: NODE },
+              { type: 'InternalIP', address: NODE_ULA },
+            ],
+          },
+        },
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    // Selector-less Services with hand-written EndpointSlices: the testbed has no kubelet, and a
+    // managed-by other than kube's keeps kube-controller-manager's hands off them.
+    const ports = [
+      { name: 'https', port: 443, targetPort: 8443, protocol: 'TCP' },
+      { name: 'dns', port: 5353, targetPort: 9053, protocol: 'UDP' },
+      { name: 'other', port: 9000, targetPort: 9000, protocol: 'TCP' },
+    ];
+    for (const [name, exposePorts] of [
+      ['web', 'https,dns'],
+      ['bad', 'https,nope'],
+    ] as const) {
+      await core.createNamespacedService({
+        namespace,
+        body: {
+          metadata: {
+            name,
+            annotations: { [ANNOTATION_EXPOSE_IPV6]: 'true', [ANNOTATION_EXPOSE_PORTS]: exposePorts },
+          },
+          spec: { ports },
+        },
+      });
+    }
+    discovery = adminKubeConfig().makeApiClient(k8s.DiscoveryV1Api);
+    await discovery.createNamespacedEndpointSlice({
+      namespace,
+      body: {
+        metadata: {
+          name: 'web-1',
+          labels: {
+            'kubernetes.io/service-name': 'web',
+            'endpointslice.kubernetes.io/managed-by': 'acme6-test',
+          },
+        },
+        addressType: 'IPv6',
+        endpoints: [{ addresses: [POD], nodeName, conditions: { ready: true } }],
+        ports: ports.map((p) => ({ name: p.name, port: p.targetPort, protocol: p.protocol })),
+      },
+    });
+    agent = await startAgent();
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+    await bridge?.close();
+    for (const p of programs.splice(0)) await p.stop();
+    await namespaces.cleanup();
+    await core?.deleteNode({ name: nodeName }).catch(() => undefined);
+    if (namespace) await core?.deleteNamespace({ name: namespace }).catch(() => undefined);
+  });
+
+  it('publishes TCP and UDP with the client address preserved; unpublished ports stay closed (S5)', async () => {
+    expect(await tcp(client, NODE, 443)).toBe(CLIENT);
+    expect(await udp(client, NODE, 5353)).toBe(CLIENT);
+    // Port 9000 is on the Service but not in expose-ports: nothing DNATs it, the node has no listener.
+    expect(await tcp(client, NODE, 9000)).toBe('ECONNREFUSED');
+    // Routed straight at the pod (an L2 neighbour): dropped, published target port or not.
+    expect(await tcp(client, POD, 9000)).toBe('TIMEOUT');
+    expect(await tcp(client, POD, 8443)).toBe('TIMEOUT');
+  });
+
+  it('writes its status annotation and Events, and a Warning naming the annotation it cannot honour', async () => {
+    const expected =
+      `${nodeName}/[${NODE}]:443/TCP -> [${POD}]:8443, ` + `${nodeName}/[${NODE}]:5353/UDP -> [${POD}]:9053`;
+    await waitUntil(
+      'status annotation',
+      async () => (await service('web')).metadata?.annotations?.[annotationKey] === expected,
+      { timeoutMs: 10_000 },
+    );
+    await waitUntil(
+      'Published event',
+      async () =>
+        (await events('web')).some((e) => e.reason === 'Published' && e.message?.includes(expected)),
+      { timeoutMs: 10_000 },
+    );
+    await waitUntil(
+      'UnknownPort warning',
+      async () =>
+        (await events('bad')).some(
+          (e) =>
+            e.type === 'Warning' &&
+            e.reason === 'UnknownPort' &&
+            e.message?.includes(ANNOTATION_EXPOSE_PORTS) === true &&
+            e.message.includes('"nope"'),
+        ),
+      { timeoutMs: 10_000 },
+    );
+    // "bad" has no EndpointSlice, so this node publishes nothing for it and writes no entry.
+    expect((await service('bad')).metadata?.annotations?.[annotationKey]).toBeUndefined();
+  });
+
+  it('pod egress reaches the internet with the node address as source (S2)', async () => {
+    expect(await tcp(pod, CLIENT, 8080)).toBe(NODE);
+  });
+
+  it('a pod reaches its own Service through the node address (hairpin)', async () => {
+    // Masqueraded to the node's ULA side, so the reply comes back through the node's conntrack.
+    expect(await tcp(pod, NODE, 443)).toBe(NODE_ULA);
+  });
+
+  it('after someone flushes the nat table, service is restored within the resync period', async () => {
+    expect(await tcp(client, NODE, 443)).toBe(CLIENT);
+    // The repair can beat any probe we make right after the flush, so the agent's own log proves
+    // it noticed (the canary) rather than a connection attempt racing it.
+    const canaryLines = () => readFileSync(agent?.logFile ?? '', 'utf8').split('canary gone').length - 1;
+    const before = canaryLines();
+    await exec(node, bin.iptables, ['-w', '-t', 'nat', '-F']);
+    const flushedAt = Date.now();
+    await waitUntil(
+      'canary noticed and service restored',
+      async () => canaryLines() > before && (await tcp(client, NODE, 443)) === CLIENT,
+      { timeoutMs: 25_000, intervalMs: 100, ...(agent ? { process: agent } : {}) },
+    );
+    console.log(
+      `[${backend}] restored ${Date.now() - flushedAt} ms after ip6tables -t nat -F (resync ${RESYNC})`,
+    );
+  });
+
+  it('an established TCP connection survives an agent restart, and SIGTERM leaves the rules', async () => {
+    const conn = await spawnNode(
+      client,
+      `const s = require('node:net').connect({ host: '${NODE}', port: 443 }, () => console.log('ready'));
+       s.setEncoding('utf8');
+       s.on('data', (d) => process.stdout.write(d));
+       s.on('close', () => { console.log('CLOSED'); process.exit(0); });
+       process.stdin.setEncoding('utf8').on('data', (d) => s.write(d));`,
+    );
+    programs.push(conn);
+    const roundTrip = async (word: string) => {
+      conn.child.stdin?.write(`${word}\n`);
+      await waitUntil(`echo of ${word}`, () => Promise.resolve(conn.output().includes(`${word}\n`)), {
+        timeoutMs: 5000,
+      });
+    };
+    await waitUntil('greeting', () => Promise.resolve(conn.output().includes(`${CLIENT}\n`)), {
+      timeoutMs: 5000,
+    });
+    await roundTrip('before');
+    const rulesBefore = (await save()).replace(/\[\d+:\d+\]/g, '').replace(/^#.*$/gm, '');
+    await agent?.stop();
+    // A clean exit on SIGTERM (not the SIGKILL ManagedProcess sends after its grace period).
+    expect(await agent?.exited).toEqual({ code: 0, signal: null });
+    const rulesAfterStop = (await save()).replace(/\[\d+:\d+\]/g, '').replace(/^#.*$/gm, '');
+    expect(rulesAfterStop).toBe(rulesBefore);
+    await roundTrip('while-stopped');
+    agent = await startAgent();
+    await roundTrip('after-restart');
+    expect(conn.output()).not.toContain('CLOSED');
+    await conn.stop();
+  });
+
+  it('a retargeted UDP mapping gets its conntrack entries deleted, so a steady flow follows it', async () => {
+    // Same 5-tuple both times: without the deletion, the old entry would keep DNATing to 9053.
+    const sourcePort = 40053;
+    expect(await udp(client, NODE, 5353, sourcePort)).toBe(CLIENT);
+    await discovery.patchNamespacedEndpointSlice(
+      {
+        name: 'web-1',
+        namespace,
+        body: [{ op: 'replace', path: '/ports/1/port', value: 9054 }],
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch),
+    );
+    await waitUntil(
+      'status annotation names the new target',
+      async () =>
+        (await service('web')).metadata?.annotations?.[annotationKey]?.includes(`[${POD}]:9054`) === true,
+      { timeoutMs: 10_000 },
+    );
+    expect(await udp(client, NODE, 5353, sourcePort)).toBe(`moved ${CLIENT}`);
+  });
+
+  it('removing the annotation removes exactly our rules for that Service', async () => {
+    // A foreign chain and rule the agent must not touch.
+    await exec(node, bin.iptables, ['-w', '-t', 'nat', '-N', 'OTHER-CHAIN']);
+    await exec(node, bin.iptables, [
+      '-w',
+      '-t',
+      'nat',
+      '-A',
+      'OTHER-CHAIN',
+      '-s',
+      '2001:db8:99::/64',
+      '-j',
+      'RETURN',
+    ]);
+    await exec(node, bin.iptables, ['-w', '-t', 'nat', '-A', 'PREROUTING', '-j', 'OTHER-CHAIN']);
+    const foreign = (text: string) =>
+      text
+        .split('\n')
+        .filter((l) => l.includes('OTHER-CHAIN') || (l.startsWith('-A') && !l.includes('acme6')));
+    const before = await save();
+    const chain = serviceChain(`${namespace}/web`);
+    expect(before).toContain(`:${chain}`);
+
+    await core.patchNamespacedService(
+      { name: 'web', namespace, body: { metadata: { annotations: { [ANNOTATION_EXPOSE_IPV6]: null } } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    await waitUntil('service chain removed', async () => !(await save()).includes(chain), {
+      timeoutMs: 10_000,
+    });
+    const after = await save();
+    expect(after).not.toContain(`service ${namespace}/web`);
+    expect(foreign(after)).toEqual(foreign(before));
+    // The hooks and the base chains stay: other Services may be published later.
+    expect(after.split('\n').filter((l) => l.includes(`"${HOOK_COMMENT}"`))).toHaveLength(4);
+    expect(await tcp(client, NODE, 443)).toBe('ECONNREFUSED');
+    await waitUntil(
+      'status annotation removed',
+      async () => (await service('web')).metadata?.annotations?.[annotationKey] === undefined,
+      { timeoutMs: 10_000 },
+    );
+    await waitUntil(
+      'Unpublished event',
+      async () => (await events('web')).some((e) => e.reason === 'Unpublished'),
+      {
+        timeoutMs: 10_000,
+      },
+    );
+  });
+
+  it('--cleanup removes every chain and jump of ours and nothing else', async () => {
+    await agent?.stop();
+    const before = await save();
+    const r = await runCommand([
+      ...['ip', 'netns', 'exec', node, process.execPath, join(repoRoot, 'src/cmd/acme6.ts')],
+      ...['agent', '--cleanup', '--backend', backend],
+    ]);
+    expect({ exit: r.exitCode, stderr: r.stderr }).toEqual({ exit: 0, stderr: '' });
+    const after = await save();
+    expect(after).not.toContain(CHAIN_PREFIX);
+    expect(after).not.toContain(HOOK_COMMENT);
+    const notOurs = (text: string) =>
+      text
+        .split('\n')
+        .filter(
+          (l) =>
+            (l.startsWith('-A') || l.startsWith(':')) && !l.includes('acme6') && !l.includes(CHAIN_PREFIX),
+        )
+        .map((l) => l.replace(/\[\d+:\d+\]/g, ''));
+    expect(notOurs(after)).toEqual(notOurs(before));
+    expect(notOurs(after)).toContain('-A PREROUTING -j OTHER-CHAIN');
+  });
+});
