@@ -66,6 +66,10 @@ export const issuerRef = z.strictObject({
 });
 export type IssuerRef = z.output<typeof issuerRef>;
 
+/** Whether the Secret goes with its Certificate (Delete) or stays (Retain); unset means the controller's default. */
+export const secretDeletionPolicy = z.enum(['Retain', 'Delete']);
+export type SecretDeletionPolicy = z.output<typeof secretDeletionPolicy>;
+
 /** spec of a Certificate, with the CRD's cross-field CEL rules. */
 export const certificateSpec = z
   .strictObject({
@@ -79,6 +83,7 @@ export const certificateSpec = z
     renewBeforePercentage: z.int32().min(1).max(99).optional(),
     privateKey: privateKey.prefault({}),
     secretTemplate: templateMetadata.optional(),
+    secretDeletionPolicy: secretDeletionPolicy.optional(),
   })
   .superRefine((spec, ctx) => {
     if (spec.renewBefore !== undefined && spec.renewBeforePercentage !== undefined) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CertificateSpec } from '../../api/certificate.ts';
-import { buildTlsSecret } from './tls-secret.ts';
+import { buildTlsSecret, effectiveSecretDeletionPolicy, secretOwnerReferences } from './tls-secret.ts';
 
 const spec: CertificateSpec = {
   secretName: 'web-tls',
@@ -64,5 +64,43 @@ describe('TLS Secret', () => {
     expect(decode(s.data?.['tls.crt'])).toBe('CHAIN');
     const without = buildTlsSecret({ name: 'web', namespace: 'team', spec }, issued, existing);
     expect(without.data).not.toHaveProperty('ca.crt');
+  });
+});
+
+describe('Secret deletion policy', () => {
+  const cert = { name: 'web', uid: 'uid-web' };
+  const ours = {
+    apiVersion: 'acme6.io/v1alpha1',
+    kind: 'Certificate',
+    name: 'web',
+    uid: 'uid-web',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+  const app = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'x', uid: 'uid-x' };
+
+  it('uses the Certificate policy, else the controller default', () => {
+    expect(effectiveSecretDeletionPolicy({}, 'Retain')).toBe('Retain');
+    expect(effectiveSecretDeletionPolicy({}, 'Delete')).toBe('Delete');
+    expect(effectiveSecretDeletionPolicy({ secretDeletionPolicy: 'Retain' }, 'Delete')).toBe('Retain');
+  });
+
+  it('makes the Certificate the owner only under Delete, keeping other owners', () => {
+    expect(secretOwnerReferences(cert, 'Delete', [app])).toEqual([app, ours]);
+    expect(secretOwnerReferences(cert, 'Retain', [app, ours])).toEqual([app]);
+    // A stale reference (an earlier Certificate of that name) is replaced, not duplicated.
+    expect(secretOwnerReferences(cert, 'Delete', [{ ...ours, uid: 'old' }])).toEqual([ours]);
+    // Another controller keeps control; ours is then a plain owner.
+    const other = { ...app, controller: true };
+    expect(secretOwnerReferences(cert, 'Delete', [other])).toEqual([other, { ...ours, controller: false }]);
+  });
+
+  it("keeps the Secret's owner references through a renewal", () => {
+    const existing = { metadata: { name: 'web-tls', ownerReferences: [ours] }, data: {} };
+    const s = buildTlsSecret({ name: 'web', namespace: 'team', spec }, issued, existing);
+    expect(s.metadata.ownerReferences).toEqual([ours]);
+    expect(buildTlsSecret({ name: 'web', namespace: 'team', spec }, issued).metadata).not.toHaveProperty(
+      'ownerReferences',
+    );
   });
 });

@@ -1,9 +1,11 @@
 // The kubernetes.io/tls Secret a Certificate's issuance writes, in one update: chain, key, what
-// issued it, and the user's secretTemplate. Labels, annotations and data keys that are not ours
-// are kept, so other tools' metadata on the Secret survives a renewal.
-import type { V1Secret } from '@kubernetes/client-node';
-import type { CertificateSpec } from '../../api/certificate.ts';
+// issued it, and the user's secretTemplate. Labels, annotations, owner references and data keys that
+// are not ours are kept, so other tools' metadata on the Secret survives a renewal. Whether the
+// Certificate owns its Secret (secretDeletionPolicy) is decided here too, by secretOwnerReferences.
+import type { V1OwnerReference, V1Secret } from '@kubernetes/client-node';
+import type { CertificateSpec, SecretDeletionPolicy } from '../../api/certificate.ts';
 import {
+  API_VERSION,
   ANNOTATION_ISSUER_KIND,
   ANNOTATION_ISSUER_NAME,
   ANNOTATION_REVISION,
@@ -11,6 +13,7 @@ import {
   LABEL_CERTIFICATE_NAME,
   LABEL_MANAGED,
   LABEL_MANAGED_VALUE,
+  Kind,
 } from '../../api/group.ts';
 
 /** Annotation: the certificate's DNS names, comma-separated, as issued. */
@@ -54,6 +57,10 @@ export function buildTlsSecret(
       ...(existing?.metadata?.resourceVersion ? { resourceVersion: existing.metadata.resourceVersion } : {}),
       name: spec.secretName,
       namespace: certificate.namespace,
+      // Kept as they are: whether the Certificate owns the Secret is secretOwnerReferences' decision.
+      ...(existing?.metadata?.ownerReferences?.length
+        ? { ownerReferences: existing.metadata.ownerReferences }
+        : {}),
       labels: {
         ...existing?.metadata?.labels,
         ...spec.secretTemplate?.labels,
@@ -72,4 +79,40 @@ export function buildTlsSecret(
     },
     data,
   };
+}
+
+/** The deletion policy in force: the Certificate's own, else the controller's default. */
+export function effectiveSecretDeletionPolicy(
+  spec: Pick<CertificateSpec, 'secretDeletionPolicy'>,
+  controllerDefault: SecretDeletionPolicy,
+): SecretDeletionPolicy {
+  return spec.secretDeletionPolicy ?? controllerDefault;
+}
+
+const isCertificateRef = (ref: V1OwnerReference): boolean =>
+  ref.kind === Kind.Certificate && ref.apiVersion.split('/')[0] === API_VERSION.split('/')[0];
+
+/**
+ * The Secret's ownerReferences under `policy`: with Delete the Certificate owns the Secret (so garbage
+ * collection removes it with the Certificate), with Retain no Certificate does. Other owners stay.
+ */
+export function secretOwnerReferences(
+  certificate: { name: string; uid: string },
+  policy: SecretDeletionPolicy,
+  existing: readonly V1OwnerReference[] = [],
+): V1OwnerReference[] {
+  const others = existing.filter((ref) => !isCertificateRef(ref));
+  if (policy === 'Retain') return others;
+  return [
+    ...others,
+    {
+      apiVersion: API_VERSION,
+      kind: Kind.Certificate,
+      name: certificate.name,
+      uid: certificate.uid,
+      // An object has at most one controller; a Secret another controller owns keeps its controller.
+      controller: !others.some((ref) => ref.controller),
+      blockOwnerDeletion: true,
+    },
+  ];
 }
