@@ -24,14 +24,25 @@ describe('validateObject', () => {
   });
 
   it('applies the nested solver defaults the apiserver applies', () => {
+    const selfCheck = {
+      mode: 'Check',
+      passes: 2,
+      interval: '5s',
+      requestTimeout: '10s',
+      timeout: '10m',
+      skipWait: '30s',
+    };
     expect(spec('issuer-http01-minimal')).toEqual({
       acme: {
         privateKeySecretRef: { key: 'account.pem', name: 'staging-account' },
         server: 'https://acme-staging-v02.api.letsencrypt.org/directory',
         solvers: [
-          { http01: { ingress: { pathType: 'Exact', serviceType: 'ClusterIP' } } },
+          { http01: { ingress: { pathType: 'Exact', serviceType: 'ClusterIP' }, selfCheck } },
           {
-            http01: { ingress: { class: 'traefik', pathType: 'Exact', serviceType: 'ClusterIP' } },
+            http01: {
+              ingress: { class: 'traefik', pathType: 'Exact', serviceType: 'ClusterIP' },
+              selfCheck,
+            },
             selector: { dnsZones: ['legacy.example.com'] },
           },
         ],
@@ -68,6 +79,19 @@ describe('validateObject', () => {
     object.spec.usages = [];
     const result = validateObject(object);
     expect(result.ok ? [] : result.errors.map((e) => e.field)).toEqual(['spec.commonName', 'spec.usages']);
+  });
+
+  it('rejects http01 self-check settings out of range', () => {
+    const object = structuredClone(corpus.get('issuer-http01-minimal')) as {
+      spec: { acme: { solvers: { http01?: Record<string, unknown> }[] } };
+    };
+    object.spec.acme.solvers[0]!.http01 = { selfCheck: { passes: 0, mode: 'Maybe', interval: '0s' } };
+    const result = validateObject(object);
+    expect(result.ok ? [] : result.errors.map((e) => e.field).sort()).toEqual([
+      'spec.acme.solvers[0].http01.selfCheck.interval',
+      'spec.acme.solvers[0].http01.selfCheck.mode',
+      'spec.acme.solvers[0].http01.selfCheck.passes',
+    ]);
   });
 
   it('rejects objects of other kinds', () => {

@@ -81,8 +81,22 @@ export const http01Ingress = z
       celIssue(ctx, MESSAGE.ingressClass);
   });
 
-/** solvers[].http01; `http01: {}` is a complete solver (ingress defaults to `{}`). */
-export const http01Solver = z.strictObject({ ingress: http01Ingress.prefault({}) });
+/** http01.selfCheck: how acme6 fetches the token from every address before asking the CA. */
+export const http01SelfCheck = z.strictObject({
+  mode: z.enum(['Check', 'Skip']).default('Check'),
+  passes: z.int32().min(1).max(10).default(2),
+  interval: goDuration().default('5s'),
+  requestTimeout: goDuration().default('10s'),
+  timeout: goDuration().default('10m'),
+  skipWait: goDuration().default('30s'),
+});
+export type Http01SelfCheck = z.output<typeof http01SelfCheck>;
+
+/** solvers[].http01; `http01: {}` is a complete solver (ingress and selfCheck default to `{}`). */
+export const http01Solver = z.strictObject({
+  ingress: http01Ingress.prefault({}),
+  selfCheck: http01SelfCheck.prefault({}),
+});
 export type Http01Solver = z.output<typeof http01Solver>;
 
 /** RFC 2136 dynamic updates, optionally TSIG-signed. */

@@ -19,7 +19,14 @@ export class IssuanceFailure extends Error {}
 
 /** What one step of an order produced. */
 export type StepOutcome =
-  | { kind: 'wait'; afterMs: number; order: AcmeOrder; challenges?: ChallengeStatus[] }
+  | {
+      kind: 'wait';
+      afterMs: number;
+      order: AcmeOrder;
+      challenges?: ChallengeStatus[];
+      /** Challenges held back by a failing self-check, as `name: detail`, before the CA is asked. */
+      failingChecks?: string[];
+    }
   | { kind: 'issued'; notAfter: Date; revision: number };
 
 /** What the order steps need, set up by the issuance reconciler. */
@@ -67,6 +74,10 @@ async function taskFor(ctx: OrderContext, authz: AcmeAuthorization) {
   const task: ChallengeTask = {
     solver: choice.solver,
     secretNamespace: ctx.secretNamespace,
+    certificate: {
+      ...owner(ctx),
+      ...(ctx.certificate.metadata.annotations ? { annotations: ctx.certificate.metadata.annotations } : {}),
+    },
     domain: authz.identifier.value,
     wildcard: authz.wildcard,
     token: challenge.token,
@@ -78,6 +89,7 @@ async function taskFor(ctx: OrderContext, authz: AcmeAuthorization) {
 /** Publishes, checks and answers the challenges of a pending order. */
 async function solvePending(ctx: OrderContext, order: AcmeOrder): Promise<StepOutcome> {
   const challenges: ChallengeStatus[] = [];
+  const failingChecks: string[] = [];
   let waitMs = Number.POSITIVE_INFINITY;
   for (const authz of await ctx.acme.getAuthorizations(order)) {
     const { name, choice, challenge, solver, task } = await taskFor(ctx, authz);
@@ -111,6 +123,7 @@ async function solvePending(ctx: OrderContext, order: AcmeOrder): Promise<StepOu
           `${choice.type} challenge for ${name} not visible after ${waited}s: ${result.detail}`,
         );
       } else {
+        if (result.failing) failingChecks.push(`${choice.type} self-check for ${name}: ${result.detail}`);
         waitMs = Math.min(waitMs, result.recheckAfterMs);
       }
     } else {
@@ -118,7 +131,13 @@ async function solvePending(ctx: OrderContext, order: AcmeOrder): Promise<StepOu
       waitMs = Math.min(waitMs, Math.max(POLL_MS, retryAfterMs));
     }
   }
-  return { kind: 'wait', afterMs: Number.isFinite(waitMs) ? waitMs : POLL_MS, order, challenges };
+  return {
+    kind: 'wait',
+    afterMs: Number.isFinite(waitMs) ? waitMs : POLL_MS,
+    order,
+    challenges,
+    ...(failingChecks.length > 0 ? { failingChecks } : {}),
+  };
 }
 
 /** Finalizes a ready order with a CSR for the next key. */

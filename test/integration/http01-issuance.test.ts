@@ -1,0 +1,40 @@
+// http-01 end to end: pebble validates app.example.test through Traefik to the solver pod acme6
+// runs, and nothing of the solver remains afterwards; wildcards are refused with a clear message.
+import { describe, expect, it } from 'vitest';
+import { apply, certificate, certStatus, tlsSecret } from './certificate-dns01.ts';
+import { pointHost, solverObjects, http01Suite } from './http01-fixtures.ts';
+import { kubectl } from './kube.ts';
+
+const HOST = 'app.example.test';
+const namespace = http01Suite('http01', [HOST]);
+
+describe('http-01 issuance', () => {
+  it('issues app.example.test through the ingress controller and removes the solver afterwards', async () => {
+    const ns = namespace();
+    await pointHost(HOST);
+    await apply(ns, certificate('app', 'web', [HOST]));
+    // While the challenge is pending, the solver's Pod, Service and Ingress exist.
+    await expect.poll(() => solverObjects(ns), { timeout: 60_000 }).toHaveLength(3);
+    await kubectl('wait', '--for=condition=Ready', 'certificate/app', '-n', ns, '--timeout=180s');
+    const tls = await tlsSecret(ns, 'app-tls');
+    expect(tls.chainVerdict).toEqual({ valid: true });
+    expect(tls.leaf.dnsNames).toEqual([HOST]);
+    expect(tls.keyMatches).toBe(true);
+    expect(await certStatus(ns, 'app', '{.status.revision}')).toBe('1');
+    await expect.poll(() => solverObjects(ns), { timeout: 60_000 }).toEqual([]);
+  });
+
+  it('refuses a wildcard name on an http-01-only issuer with a clear message', async () => {
+    const ns = namespace();
+    await apply(ns, certificate('wild', 'web', ['*.wild.example.test']));
+    await expect
+      .poll(() => certStatus(ns, 'wild', '{.status.conditions[?(@.type=="Issuing")].message}'), {
+        timeout: 30_000,
+      })
+      .toBe(
+        '*.wild.example.test is a wildcard name, which only dns-01 can validate, and no dns01 solver of the issuer matches it',
+      );
+    expect(await certStatus(ns, 'wild', '{.status.conditions[?(@.type=="Ready")].status}')).toBe('False');
+    expect(await solverObjects(ns)).toEqual([]);
+  });
+});
