@@ -51,6 +51,57 @@ export interface AcmeClientOptions {
   onExchange?: (exchange: AcmeExchange) => void;
 }
 
+/** One HTTP request to an ACME server, signed or not, timed (for metrics). */
+export interface AcmeRequestObservation {
+  method: string;
+  url: string;
+  /** Undefined when no HTTP answer came (network error, timeout, untrusted TLS). */
+  status?: number;
+  problemType?: string;
+  seconds: number;
+}
+
+let requestObserver: ((request: AcmeRequestObservation) => void) | undefined;
+
+/** Sets the process-wide observer of every ACME request of every client (the metrics'). */
+export function observeAcmeRequests(observer: ((request: AcmeRequestObservation) => void) | undefined): void {
+  requestObserver = observer;
+}
+
+// Wraps this transport's send so every request reports to the observer set at that moment.
+function observed(transport: HttpTransport): HttpTransport {
+  const send = transport.send.bind(transport);
+  transport.send = async (request) => {
+    const startedMs = performance.now();
+    const report = (status?: number, problemType?: string): void =>
+      requestObserver?.({
+        method: request.method,
+        url: request.url,
+        seconds: (performance.now() - startedMs) / 1000,
+        ...(status === undefined ? {} : { status }),
+        ...(problemType === undefined ? {} : { problemType }),
+      });
+    try {
+      const response = await send(request);
+      report(response.status, response.status >= 400 ? problemTypeIn(response.body) : undefined);
+      return response;
+    } catch (error) {
+      report();
+      throw error;
+    }
+  };
+  return transport;
+}
+
+function problemTypeIn(body: string): string | undefined {
+  try {
+    const type = (JSON.parse(body) as { type?: unknown }).type;
+    return typeof type === 'string' ? type : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export const DEFAULT_TIMEOUT_MS = 30_000;
 // At Let's Encrypt a badNonce is rare and each retry is one cheap request with a fresh nonce, so ten
 // never hides a real fault; a server that rejects more than that is broken and worth a backoff.
@@ -71,11 +122,13 @@ export class AcmeClientAdapter implements AcmePort {
     this.directoryUrl = options.directoryUrl;
     this.accountUrl = options.accountUrl;
     this.clock = options.clock ?? realClock;
-    this.transport = new HttpTransport({
-      caBundlePem: options.caBundlePem,
-      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      userAgent: options.userAgent ?? DEFAULT_USER_AGENT,
-    });
+    this.transport = observed(
+      new HttpTransport({
+        caBundlePem: options.caBundlePem,
+        timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        userAgent: options.userAgent ?? DEFAULT_USER_AGENT,
+      }),
+    );
     this.signer = createSigner(options.directoryUrl, options.accountKeyPem, {
       transport: this.transport,
       maxBadNonceRetries: options.maxBadNonceRetries ?? DEFAULT_MAX_BAD_NONCE_RETRIES,
