@@ -1,0 +1,39 @@
+# syntax=docker/dockerfile:1
+# The one acme6 image: controller, node agent and http-01 solver are the same program, chosen by the
+# first argument (`acme6 controller`, `acme6 agent`, `acme6 solver ...`).
+#   docker build -t ghcr.io/acme6/acme6:0.1.0 .
+# Not built by CI: the development machine has no Docker. The manifests in deploy/ expect this image.
+ARG NODE_IMAGE=node:22-bookworm-slim
+
+# Build: all dependencies (the TypeScript compiler is a devDependency), then compile src/ to dist/.
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN ./node_modules/.bin/tsc -p tsconfig.build.json
+
+# Production dependencies only, without install scripts: nothing the runtime needs compiles.
+FROM ${NODE_IMAGE} AS prod-deps
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+FROM ${NODE_IMAGE} AS runtime
+# The agent drives the host's netfilter with ip6tables (nft and legacy variants: it matches the
+# backend kubelet uses). The controller and solver need nothing beyond Node.
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends iptables \
+  && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+# package.json is read for `acme6 version`.
+COPY --from=build /src/package.json ./
+COPY --from=prod-deps /src/node_modules ./node_modules
+COPY --from=build /src/dist/src ./dist/src
+RUN chmod 0755 dist/src/cmd/acme6.js && ln -s /app/dist/src/cmd/acme6.js /usr/local/bin/acme6
+ENV NODE_ENV=production
+# Non-root by default (the controller and solver); the agent's DaemonSet sets runAsUser: 0 because
+# Kubernetes grants its NET_ADMIN capability to root only.
+USER 65532:65532
+ENTRYPOINT ["acme6"]
