@@ -2,6 +2,7 @@
 // that derive them from a Certificate's current status.
 import type { Certificate, CertificateStatus, ChallengeStatus } from '../../api/certificate.ts';
 import { ConditionType, formatConditionTime, setCondition, type Condition } from '../../api/conditions.ts';
+import type { Verdict } from './policies.ts';
 
 /** Field manager of the issuance's status fields. */
 export const ISSUANCE_FIELD_MANAGER = 'acme6-issuance';
@@ -64,6 +65,30 @@ export function withIssuing(
 export function withoutIssuing(owned: IssuanceStatus): IssuanceStatus {
   const { conditions: _gone, ...rest } = owned;
   return rest;
+}
+
+/** Issuing reason of a renewal a person asked for (`kubectl acme6 renew`, like cmctl's). */
+export const MANUAL_TRIGGER_REASON = 'ManuallyTriggered';
+
+/**
+ * Asks for a new certificate now: Issuing=True with MANUAL_TRIGGER_REASON. Written under the
+ * issuance's own field manager, so the issuance replaces it like any of its fields once it acts.
+ */
+export function withManualTrigger(
+  owned: IssuanceStatus,
+  certificate: Certificate,
+  now: Date,
+): IssuanceStatus {
+  const message = 'renewal requested by a user (kubectl acme6 renew)';
+  return withIssuing(owned, certificate, 'True', MANUAL_TRIGGER_REASON, message, now);
+}
+
+/** The pending manual request as a verdict to issue on, if there is one and no order is placed yet. */
+export function manualTrigger(owned: IssuanceStatus): Verdict | undefined {
+  const issuing = owned.conditions?.[0];
+  if (owned.acme?.orderURL || issuing?.status !== 'True' || issuing.reason !== MANUAL_TRIGGER_REASON)
+    return undefined;
+  return { reason: MANUAL_TRIGGER_REASON, message: issuing.message };
 }
 
 /** RFC 3339 as status stores times. */

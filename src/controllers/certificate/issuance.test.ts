@@ -8,7 +8,7 @@ import { AcmeError } from '../../acme/errors.ts';
 import type { AcmePort } from '../../acme/port.ts';
 import type { MutableSecretStore } from '../../kube/secrets.ts';
 import { FakeClock } from '../../runtime/clock.ts';
-import type { IssuanceStatus } from './issuance-status.ts';
+import { MANUAL_TRIGGER_REASON, withManualTrigger, type IssuanceStatus } from './issuance-status.ts';
 import { IssuanceReconciler } from './issuance.ts';
 
 const now = new Date('2026-11-25T12:00:00Z');
@@ -138,6 +138,29 @@ describe('IssuanceReconciler', () => {
       status: 'True',
       reason: 'SecretMissing',
     });
+  });
+
+  it('places an order at once for a manual renewal, even during the failure backoff', async () => {
+    const failed = failedAt(3);
+    const requested = withManualTrigger(failed, cert(3, failed), now);
+    const orders: string[] = [];
+    const acme: Partial<AcmePort> = {
+      getDirectory: () => Promise.reject(new Error('a manual renewal names no replaced certificate')),
+      createOrder: (request) => {
+        orders.push(request.identifiers.map((i) => i.value).join(','));
+        const url = 'https://ca.example.test/order/2';
+        return Promise.resolve({ url, status: 'pending', identifiers: [], authorizations: [], finalize: '' });
+      },
+    };
+    const t = setup(cert(3, { ...failed, ...requested }), acme);
+    expect(await t.reconciler.reconcile('team/web')).toEqual({ requeueAfter: 0 });
+    expect(orders).toEqual(['web.example.test']);
+    expect(t.writes[0]?.conditions?.[0]).toMatchObject({
+      type: 'Issuing',
+      status: 'True',
+      reason: MANUAL_TRIGGER_REASON,
+    });
+    expect(t.writes[0]?.acme?.orderURL).toBe('https://ca.example.test/order/2');
   });
 
   it("records a rate limit's Retry-After in status and waits for it", async () => {

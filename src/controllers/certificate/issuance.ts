@@ -20,6 +20,7 @@ import { IssuerNotReadyError, issuerSecretNamespace, type AcmeClients } from './
 import type { ChallengeSolver } from './challenge-solver.ts';
 import { failureDelayMs, type FailureBackoff } from './failure-backoff.ts';
 import {
+  manualTrigger,
   ownedStatus,
   statusTime,
   withIssuing,
@@ -57,6 +58,28 @@ const WAIT_FOR_ISSUER_MS = 5 * 60_000;
 /** Held while an order is in flight, so a deleted Certificate still gets its challenge records removed. */
 export const CHALLENGE_FINALIZER = 'acme6.io/challenge-cleanup';
 
+const SELF_CHECK_MARK = '; not asking the CA yet: ';
+
+/**
+ * The Issuing message names failing self-checks (and so does Ready, which repeats it) while they
+ * fail, appended to the reason for issuing, and drops them once they pass.
+ */
+function withSelfCheckProblems(
+  owned: IssuanceStatus,
+  certificate: Certificate,
+  problems: string[] | undefined,
+  now: Date,
+): IssuanceStatus {
+  const issuing = owned.conditions?.[0];
+  if (!issuing) return owned;
+  const base = issuing.message.split(SELF_CHECK_MARK)[0]!;
+  // Bounded: conditions carry at most 32768 characters.
+  const message = problems ? `${base}${SELF_CHECK_MARK}${problems.join('; ')}`.slice(0, 30_000) : base;
+  if (message === issuing.message) return owned;
+  const status = issuing.status === 'False' ? 'False' : 'True';
+  return withIssuing(owned, certificate, status, issuing.reason, message, now);
+}
+
 /** Reconciles the issuance of one Certificate key. */
 export class IssuanceReconciler {
   private readonly deps: IssuanceDeps;
@@ -92,12 +115,16 @@ export class IssuanceReconciler {
     const renewalTime = certificate.status?.renewalTime
       ? new Date(certificate.status.renewalTime)
       : undefined;
-    const verdict = evaluate(issuancePolicies, {
-      spec: certificate.spec,
-      secret: readSecretFacts(secret),
-      now,
-      ...(renewalTime ? { renewalTime } : {}),
-    });
+    // A renewal a person asked for wins over the policies and the failure backoff.
+    const manual = manualTrigger(owned);
+    const verdict =
+      manual ??
+      evaluate(issuancePolicies, {
+        spec: certificate.spec,
+        secret: readSecretFacts(secret),
+        now,
+        ...(renewalTime ? { renewalTime } : {}),
+      });
     if (!verdict) {
       if (owned.conditions) await this.deps.writeStatus(certificate, withoutIssuing(owned));
       return renewalTime ? { requeueAfter: Math.max(0, renewalTime.getTime() - now.getTime()) } : {};
@@ -106,6 +133,7 @@ export class IssuanceReconciler {
     const issuing = owned.conditions?.[0];
     // A spec change (new generation) resets the backoff, as it may be the fix.
     if (
+      !manual &&
       backoffUntil &&
       backoffUntil > now &&
       issuing?.observedGeneration === certificate.metadata.generation
@@ -254,8 +282,10 @@ export class IssuanceReconciler {
         orderState: outcome.order.status,
         ...(outcome.challenges ? { challenges: outcome.challenges } : {}),
       };
-      if (JSON.stringify(acme) !== JSON.stringify(owned.acme))
-        await this.deps.writeStatus(certificate, { ...owned, acme });
+      const next = withSelfCheckProblems({ ...owned, acme }, certificate, outcome.failingChecks, ctx.now);
+      if (JSON.stringify(next) !== JSON.stringify(owned)) await this.deps.writeStatus(certificate, next);
+      for (const problem of outcome.failingChecks ?? [])
+        this.deps.recorder.warning(refOf(certificate), 'SelfCheckFailed', problem);
       return { requeueAfter: outcome.afterMs };
     }
     const leftovers = await cleanUpChallenges(ctx, orderURL);

@@ -1,0 +1,100 @@
+// The plugin's command line, with kubectl's own flags for where to look.
+import { parseArgs } from 'node:util';
+
+/** What the user asked for. */
+export type PluginCommand =
+  | { name: 'status-certificate'; target: string }
+  | { name: 'renew'; targets: string[]; all: boolean }
+  | { name: 'inspect-secret'; target: string }
+  | { name: 'help' };
+
+/** kubectl's connection flags, passed through to the kubeconfig loader. */
+export interface ConnectionFlags {
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+  allNamespaces: boolean;
+}
+
+export const USAGE = `usage: kubectl acme6 <command> [flags]
+
+commands:
+  status certificate NAME   the Certificate, its Secret, its order and challenges (with their
+                            self-check results) and its recent Events, in one view
+  renew NAME...             issue a new certificate now, also during the failure backoff
+  renew --all               ... for every Certificate of the namespace (-A: of all namespaces)
+  inspect secret NAME       a TLS Secret: subject, DNS names, issuer, validity, key, chain
+
+flags (as kubectl's):
+  --kubeconfig PATH         kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)
+  --context NAME            kubeconfig context (default: the current context)
+  -n, --namespace NAME      namespace (default: the context's, else "default")
+  -A, --all-namespaces      with renew --all: every namespace
+
+renew writes the Certificate's status: it needs "patch" on certificates/status (acme6.io).
+`;
+
+const KINDS: Record<string, 'certificate' | 'secret'> = {
+  certificate: 'certificate',
+  certificates: 'certificate',
+  cert: 'certificate',
+  secret: 'secret',
+  secrets: 'secret',
+};
+
+/** Parses argv (after the plugin name); a string is a usage error to print. */
+export function parsePluginArgs(
+  argv: string[],
+): { command: PluginCommand; connection: ConnectionFlags } | string {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        kubeconfig: { type: 'string' },
+        context: { type: 'string' },
+        namespace: { type: 'string', short: 'n' },
+        'all-namespaces': { type: 'boolean', short: 'A', default: false },
+        all: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    return (err as Error).message;
+  }
+  const { values, positionals } = parsed;
+  const connection: ConnectionFlags = { allNamespaces: values['all-namespaces'] };
+  if (values.kubeconfig !== undefined) connection.kubeconfig = values.kubeconfig;
+  if (values.context !== undefined) connection.context = values.context;
+  if (values.namespace !== undefined) connection.namespace = values.namespace;
+  const [verb, ...rest] = positionals;
+  if (values.help || verb === undefined || verb === 'help') return { command: { name: 'help' }, connection };
+  if (connection.allNamespaces && connection.namespace !== undefined)
+    return '-A/--all-namespaces and -n/--namespace exclude each other';
+  if (connection.allNamespaces && !(verb === 'renew' && values.all))
+    return '-A/--all-namespaces goes only with renew --all';
+  if (values.all && verb !== 'renew') return '--all goes only with renew';
+  switch (verb) {
+    case 'renew':
+      if (values.all && rest.length > 0) return 'renew takes either certificate names or --all, not both';
+      if (!values.all && rest.length === 0) return 'renew needs certificate names or --all';
+      return { command: { name: 'renew', targets: rest, all: values.all }, connection };
+    case 'status':
+    case 'inspect': {
+      const want = verb === 'status' ? 'certificate' : 'secret';
+      const [kind, name, ...extra] = rest;
+      if (kind === undefined || KINDS[kind] !== want)
+        return `${verb} works on a ${want}: ${verb} ${want} NAME`;
+      if (name === undefined || extra.length > 0) return `${verb} ${want} takes exactly one name`;
+      const command: PluginCommand =
+        verb === 'status'
+          ? { name: 'status-certificate', target: name }
+          : { name: 'inspect-secret', target: name };
+      return { command, connection };
+    }
+    default:
+      return `unknown command "${verb}"`;
+  }
+}
