@@ -28,10 +28,11 @@ test: lint build test-unit test-integration
 test-unit: deps
 	vitest run --project unit
 
-# Debian packages and the Go-built binaries (cached outside the repo, keyed by version).
+# Debian packages and the Go-built binaries, Helm included (cached outside the repo, keyed by version).
 testbed:
 	bash hack/testbed/debian-packages.sh
 	bash hack/testbed/build.sh >/dev/null
+	bash hack/testbed/helm.sh >/dev/null
 
 test-integration: deps testbed
 	@snapshot=$$(mktemp) && bash hack/testbed/leftovers.sh snapshot $$snapshot && \

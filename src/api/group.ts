@@ -62,12 +62,45 @@ export const RESERVED_PREFIX = `${GROUP}/`;
 export const ANNOTATION_ISSUER = `${GROUP}/issuer`;
 /** Ingress annotation: name of a ClusterIssuer to create Certificates from this Ingress with. */
 export const ANNOTATION_CLUSTER_ISSUER = `${GROUP}/cluster-issuer`;
+/** Ingress annotation: kind of the issuer named by ANNOTATION_ISSUER (Issuer, the default, or ClusterIssuer). */
+export const ANNOTATION_ISSUER_KIND_OVERRIDE = `${GROUP}/issuer-kind`;
+/** Ingress annotation (a convention shared with other controllers): `"true"` uses the controller's default issuer. */
+export const ANNOTATION_TLS_ACME = 'kubernetes.io/tls-acme';
+/** Ingress annotation: spec.duration of the Certificates made from the Ingress. */
+export const ANNOTATION_DURATION = `${GROUP}/duration`;
+/** Ingress annotation: spec.renewBefore of the Certificates made from the Ingress. */
+export const ANNOTATION_RENEW_BEFORE = `${GROUP}/renew-before`;
+/** Ingress annotation: spec.renewBeforePercentage of the Certificates made from the Ingress. */
+export const ANNOTATION_RENEW_BEFORE_PERCENTAGE = `${GROUP}/renew-before-percentage`;
+/** Ingress annotation: spec.privateKey.algorithm of the Certificates made from the Ingress. */
+export const ANNOTATION_PRIVATE_KEY_ALGORITHM = `${GROUP}/private-key-algorithm`;
+/** Ingress annotation: spec.privateKey.size of the Certificates made from the Ingress. */
+export const ANNOTATION_PRIVATE_KEY_SIZE = `${GROUP}/private-key-size`;
+/** Ingress annotation: spec.privateKey.rotationPolicy of the Certificates made from the Ingress. */
+export const ANNOTATION_PRIVATE_KEY_ROTATION_POLICY = `${GROUP}/private-key-rotation-policy`;
+/** Ingress annotation: spec.secretDeletionPolicy of the Certificates made from the Ingress. */
+export const ANNOTATION_SECRET_DELETION_POLICY = `${GROUP}/secret-deletion-policy`;
+/**
+ * Ingress and Certificate annotation: ingress class of the http-01 solver's Ingress, overriding the
+ * issuer's http01 solver setting (the ingress-shim copies it from the Ingress to its Certificates).
+ */
+export const ANNOTATION_HTTP01_INGRESS_CLASS = `${GROUP}/http01-ingress-class`;
+/**
+ * Ingress and Certificate annotation: `http-01` or `dns-01`, the challenge type to prefer when the
+ * issuer has solvers of both types for a name (copied from the Ingress to its Certificates).
+ */
+export const ANNOTATION_CHALLENGE_TYPE = `${GROUP}/challenge-type`;
 
 // Service annotations read by the node agent.
 /** Service annotation: `"true"` exposes the Service's ULA pods on the node's public IPv6 address. */
 export const ANNOTATION_EXPOSE_IPV6 = `${GROUP}/expose-ipv6`;
 /** Service annotation: comma-separated ports to expose (default: every port the Service publishes). */
 export const ANNOTATION_EXPOSE_PORTS = `${GROUP}/expose-ports`;
+/**
+ * Prefix of the Service annotation each node agent writes (key: prefix + node name): what that node
+ * publishes, `node/[address]:port/PROTO -> [pod]:port, …`. One key per node, so nodes never race.
+ */
+export const ANNOTATION_IPV6_PUBLISHED_PREFIX = `ipv6-published.${GROUP}/`;
 
 // Labels and annotations acme6 writes on the Secrets it manages.
 /** Label on every Secret acme6 manages; informers cache only Secrets with it (value `"true"`). */

@@ -22,6 +22,28 @@ describe('acme6 controller flags', () => {
     expect(flags).toMatchObject({ workers: 4, failureBackoff: { initialMs: 2000, maxMs: 60_000 } });
   });
 
+  it('reads the ingress-shim default issuer and the Secret deletion default', () => {
+    expect(parseControllerFlags([])).toMatchObject({
+      ingressShim: {},
+      defaultSecretDeletionPolicy: 'Retain',
+    });
+    expect(
+      parseControllerFlags([
+        '--default-issuer-name',
+        'letsencrypt',
+        '--default-issuer-kind',
+        'ClusterIssuer',
+        '--enable-certificate-owner-ref',
+      ]),
+    ).toMatchObject({
+      ingressShim: { defaultIssuer: { name: 'letsencrypt', kind: 'ClusterIssuer' } },
+      defaultSecretDeletionPolicy: 'Delete',
+    });
+    expect(parseControllerFlags(['--default-issuer-name', 'team-ca'])).toMatchObject({
+      ingressShim: { defaultIssuer: { name: 'team-ca', kind: 'Issuer' } },
+    });
+  });
+
   it.each([
     [['--workers', '0'], '--workers must be a whole number from 1 to 64, not "0"'],
     [['--log-level', 'loud'], '--log-level must be debug, info, warn or error, not "loud"'],
@@ -31,6 +53,12 @@ describe('acme6 controller flags', () => {
     ],
     [['--failure-backoff-initial', '2h', '--failure-backoff-max', '1h'], 'initial <= max'],
     [['--frobnicate'], "Unknown option '--frobnicate'"],
+    [
+      ['--default-issuer-name', 'le', '--default-issuer-kind', 'Vault'],
+      '--default-issuer-kind must be Issuer',
+    ],
+    [['--default-issuer-name', 'Not_A_Name'], '--default-issuer-name must be an issuer name'],
+    [['--default-issuer-kind', 'ClusterIssuer'], '--default-issuer-kind needs --default-issuer-name'],
   ])('rejects %j with a clear message', (args, message) => {
     const flags = parseControllerFlags(args);
     expect('error' in flags && flags.error).toContain(message);

@@ -4,9 +4,20 @@ import { parseGoDuration } from '../api/duration.ts';
 import type { FailureBackoff } from '../controllers/certificate/failure-backoff.ts';
 import { AcmeAccountRegistrar } from '../controllers/issuer/acme-registrar.ts';
 import { Manager } from '../controllers/manager.ts';
+import { readShimFlags } from '../controllers/ingress/flags.ts';
 import { loadKubeConfig } from '../kube/kubeconfig.ts';
 import { createLogger } from '../log/logger.ts';
-import type { Command, Io } from './main.ts';
+import { HTTP01_FLAG_OPTIONS, HTTP01_USAGE, readHttp01Flags } from '../solvers/http01/flags.ts';
+import { controllerMetrics, informerMetrics, workQueueMetrics } from '../metrics/runtime.ts';
+import {
+  HA_FLAG_OPTIONS,
+  HA_USAGE,
+  readHaFlags,
+  runManager,
+  spellOutLeaderElect,
+  type HaFlags,
+} from './controller-ha.ts';
+import { packageVersion, type Command, type Io } from './main.ts';
 
 const usage = `usage: acme6 controller [flags]
 
@@ -16,29 +27,39 @@ const usage = `usage: acme6 controller [flags]
   --failure-backoff-initial DURATION  wait after a failed issuance, doubled per failure (default 1h)
   --failure-backoff-max DURATION      longest wait between failed issuances (default 32h)
   --log-level LEVEL                   debug, info, warn or error (default info)
-`;
+  --default-issuer-name NAME          issuer for Ingresses annotated kubernetes.io/tls-acme: "true" (default: none, ignored)
+  --default-issuer-kind KIND          Issuer (default) or ClusterIssuer, with --default-issuer-name
+  --enable-certificate-owner-ref      delete a Certificate's Secret with it unless its secretDeletionPolicy is Retain
+${HTTP01_USAGE}${HA_USAGE}`;
 
 /** Parses flags; returns an error message for bad input instead of throwing. */
 export function parseControllerFlags(args: string[]):
-  | {
+  | ({
       kubeconfig?: string;
       clusterResourceNamespace: string;
       workers: number;
       logLevel: string;
       failureBackoff: FailureBackoff;
-    }
+    } & Exclude<ReturnType<typeof readShimFlags>, { error: string }> &
+      Exclude<ReturnType<typeof readHttp01Flags>, { error: string }> &
+      HaFlags)
   | { error: string } {
   let values;
   try {
     ({ values } = parseArgs({
-      args,
+      args: spellOutLeaderElect(args),
       options: {
+        ...HA_FLAG_OPTIONS,
+        ...HTTP01_FLAG_OPTIONS,
         kubeconfig: { type: 'string' },
         'cluster-resource-namespace': { type: 'string' },
         workers: { type: 'string', default: '2' },
         'log-level': { type: 'string', default: 'info' },
         'failure-backoff-initial': { type: 'string', default: '1h' },
         'failure-backoff-max': { type: 'string', default: '32h' },
+        'default-issuer-name': { type: 'string' },
+        'default-issuer-kind': { type: 'string' },
+        'enable-certificate-owner-ref': { type: 'boolean', default: false },
       },
       strict: true,
     }));
@@ -60,7 +81,16 @@ export function parseControllerFlags(args: string[]):
         '--failure-backoff-initial and --failure-backoff-max must be Go durations, at least 1s, initial <= max',
     };
   }
+  const shim = readShimFlags(values);
+  if ('error' in shim) return shim;
+  const ha = readHaFlags(values);
+  if ('error' in ha) return ha;
+  const http01 = readHttp01Flags(values, packageVersion());
+  if ('error' in http01) return http01;
   return {
+    ...http01,
+    ...shim,
+    ...ha,
     failureBackoff: { initialMs, maxMs },
     ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
     clusterResourceNamespace: values['cluster-resource-namespace'] ?? process.env.POD_NAMESPACE ?? 'acme6',
@@ -77,23 +107,41 @@ async function run(args: string[], io: Io): Promise<number> {
   }
   const logger = createLogger({ level: flags.logLevel, name: 'acme6-controller' });
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+  const kubeConfig = loadKubeConfig(flags.kubeconfig);
   const manager = new Manager({
-    kubeConfig: loadKubeConfig(flags.kubeconfig),
+    kubeConfig,
+    metrics: { workQueue: workQueueMetrics, controller: controllerMetrics, informer: informerMetrics },
     logger,
     clusterResourceNamespace: flags.clusterResourceNamespace,
     registrar: new AcmeAccountRegistrar(),
     workers: flags.workers,
     failureBackoff: flags.failureBackoff,
+    ingressShim: flags.ingressShim,
+    defaultSecretDeletionPolicy: flags.defaultSecretDeletionPolicy,
+    http01: flags.http01,
+  });
+  const running = runManager(manager, {
+    flags,
+    kubeConfig,
+    clusterResourceNamespace: flags.clusterResourceNamespace,
+    logger,
+    exit: (code) => process.exit(code),
   });
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       logger.info({ signal }, 'stopping');
-      void manager.stop().then(resolve);
+      void running.then((r) => r.stop()).then(resolve);
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
-  await manager.start();
+  try {
+    await running;
+  } catch (err) {
+    // A taken port, say: say so plainly instead of a stack trace.
+    logger.error({ err }, 'the controller could not start');
+    return 1;
+  }
   await stopped;
   return 0;
 }

@@ -1,6 +1,8 @@
 // Subcommand dispatch for `acme6`. Each role (controller, agent, solver) registers here as it lands.
 import { readFileSync } from 'node:fs';
+import { agentCommand } from './agent.ts';
 import { controllerCommand } from './controller.ts';
+import { solverCommand } from './solver.ts';
 
 /** Where a command writes. */
 export interface Io {
@@ -15,7 +17,7 @@ export interface Command {
 }
 
 // The same code runs from src/ (tests) and dist/src/ (the built program): find package.json upwards.
-function packageVersion(): string {
+export function packageVersion(): string {
   for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
     try {
       const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as {
@@ -31,7 +33,9 @@ function packageVersion(): string {
 }
 
 const commands: Record<string, Command> = {
+  agent: agentCommand,
   controller: controllerCommand,
+  solver: solverCommand,
   version: {
     summary: 'print the acme6 version',
     run(_args, io) {

@@ -1,7 +1,14 @@
 // Wires informers to controllers for one controller process. Reconcilers read the informers'
 // caches; informers enqueue keys; nothing here decides anything.
-import { CoreV1Api, type KubeConfig, type KubernetesObject, type V1Secret } from '@kubernetes/client-node';
-import type { Certificate } from '../api/certificate.ts';
+import {
+  CoreV1Api,
+  NetworkingV1Api,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1Ingress,
+  type V1Secret,
+} from '@kubernetes/client-node';
+import type { Certificate, SecretDeletionPolicy } from '../api/certificate.ts';
 import { Kind, LABEL_CERTIFICATE_NAME, LABEL_MANAGED, LABEL_MANAGED_VALUE } from '../api/group.ts';
 import type { AnyIssuer } from '../api/issuer.ts';
 import { CustomResourceClient } from '../kube/custom-resources.ts';
@@ -13,13 +20,21 @@ import { enqueueKeys, type KeySink } from '../runtime/handlers.ts';
 import type { ResilientInformer } from '../runtime/informer.ts';
 import { createKubeInformer } from '../runtime/kube-informer.ts';
 import type { Logger } from '../runtime/logger.ts';
+import type { ControllerMetrics, InformerMetrics, WorkQueueMetrics } from '../runtime/metrics.ts';
+import { WorkQueue } from '../runtime/workqueue.ts';
 import { Dns01ChallengeSolver } from '../solvers/dns01/challenge-solver.ts';
+import { createHttp01Solver, type Http01Options } from '../solvers/http01/create.ts';
 import { CachedAcmeClients } from './certificate/acme-clients.ts';
 import { ARI_FIELD_MANAGER, AriReconciler } from './certificate/ari.ts';
 import { DEFAULT_FAILURE_BACKOFF, type FailureBackoff } from './certificate/failure-backoff.ts';
 import { CHALLENGE_FINALIZER, IssuanceReconciler } from './certificate/issuance.ts';
 import { ISSUANCE_FIELD_MANAGER } from './certificate/issuance-status.ts';
 import { READINESS_FIELD_MANAGER, ReadinessReconciler } from './certificate/readiness.ts';
+import { SecretOwnerReconciler } from './certificate/secret-owner.ts';
+import { KubeCertificateWriter } from './ingress/certificate-writer.ts';
+import { ingressKeysForCertificate, ingressKeysForIngress } from './ingress/keys.ts';
+import type { ShimDefaults } from './ingress/options.ts';
+import { IngressShimReconciler } from './ingress/reconciler.ts';
 import type { AccountRegistrar } from './issuer/account-registrar.ts';
 import { ISSUER_FIELD_MANAGER, IssuerReconciler } from './issuer/reconciler.ts';
 
@@ -33,6 +48,18 @@ export interface ManagerOptions {
   registrar: AccountRegistrar;
   workers?: number;
   failureBackoff?: FailureBackoff;
+  /** Metric hooks per queue, controller and informer (by name); none by default. */
+  metrics?: {
+    workQueue(name: string): WorkQueueMetrics;
+    controller(name: string): ControllerMetrics;
+    informer(name: string): InformerMetrics;
+  };
+  /** The ingress-shim's default issuer (for `kubernetes.io/tls-acme: "true"`). */
+  ingressShim?: ShimDefaults;
+  /** What happens to a Secret whose Certificate sets no secretDeletionPolicy (default Retain). */
+  defaultSecretDeletionPolicy?: SecretDeletionPolicy;
+  /** http-01 settings; without them http-01 challenges are reported as unsupported. */
+  http01?: Http01Options;
 }
 
 type Cert = Certificate & KubernetesObject;
@@ -46,6 +73,9 @@ export class Manager {
   private readonly options: ManagerOptions;
   private readonly clock: Clock;
   private readonly secrets: KubeSecretStore;
+  private synced = false;
+  /** The Certificates in the cache (for the per-Certificate metrics). */
+  readonly certificates: () => Cert[];
 
   constructor(options: ManagerOptions) {
     this.options = options;
@@ -58,6 +88,7 @@ export class Manager {
     });
     const certificates = new CustomResourceClient<Cert>(options.kubeConfig, Kind.Certificate);
     const certInformer = this.informer(certificates.path, (s) => certificates.list(s));
+    this.certificates = () => certInformer.list();
     const issuers = {
       Issuer: this.addIssuerController(Kind.Issuer),
       ClusterIssuer: this.addIssuerController(Kind.ClusterIssuer),
@@ -80,7 +111,12 @@ export class Manager {
       readCertificate: (name, ns) => certificates.get(name, ns),
       secrets: this.secrets,
       acmeClients,
-      solvers: { 'dns-01': new Dns01ChallengeSolver(this.secrets) },
+      solvers: {
+        'dns-01': new Dns01ChallengeSolver(this.secrets),
+        ...(options.http01
+          ? { 'http-01': createHttp01Solver(options.kubeConfig, this.clock, options.http01) }
+          : {}),
+      },
       writeStatus: (cert, status) =>
         certificates.applyStatus(
           cert.metadata.name ?? '',
@@ -143,6 +179,8 @@ export class Manager {
         return owner && secret.metadata?.namespace ? `${secret.metadata.namespace}/${owner}` : undefined;
       }),
     );
+    this.addSecretOwnerController(certInformer, managedSecrets);
+    this.addIngressShim(certInformer);
     // An issuer changed (became Ready, say): every Certificate that uses it looks again.
     for (const [kind, informer] of Object.entries(issuers)) {
       informer.addHandler(
@@ -161,6 +199,49 @@ export class Manager {
     }
   }
 
+  /** Keeps each managed Secret's owner reference in line with its Certificate's secretDeletionPolicy. */
+  private addSecretOwnerController(
+    certInformer: ResilientInformer<Cert>,
+    managedSecrets: ResilientInformer<V1Secret & KubernetesObject>,
+  ): void {
+    const reconciler = new SecretOwnerReconciler({
+      getCertificate: (name, ns) => certInformer.get(name, ns),
+      getSecret: (name, ns) => managedSecrets.get(name, ns),
+      secrets: this.secrets,
+      defaultPolicy: this.options.defaultSecretDeletionPolicy ?? 'Retain',
+    });
+    const controller = this.controller('certificate-secret-owner', (key) => reconciler.reconcile(key));
+    certInformer.addHandler(enqueueKeys(controller.queue));
+    managedSecrets.addHandler(
+      enqueueKeys(controller.queue, (secret) => {
+        const owner = secret.metadata?.labels?.[LABEL_CERTIFICATE_NAME];
+        return owner && secret.metadata?.namespace ? `${secret.metadata.namespace}/${owner}` : undefined;
+      }),
+    );
+  }
+
+  /** The ingress-shim: Certificates for annotated Ingresses, back to the Ingress when one changes. */
+  private addIngressShim(certInformer: ResilientInformer<Cert>): void {
+    const networking = this.options.kubeConfig.makeApiClient(NetworkingV1Api);
+    const ingresses = this.informer<V1Ingress & KubernetesObject>(
+      '/apis/networking.k8s.io/v1/ingresses',
+      (s) => networking.listIngressForAllNamespaces(s),
+    );
+    const ingressesIn = (ns: string): V1Ingress[] => ingresses.list(ns);
+    const reconciler = new IngressShimReconciler({
+      getIngress: (name, ns) => ingresses.get(name, ns),
+      listIngresses: ingressesIn,
+      listCertificates: (ns) => certInformer.list(ns),
+      writer: new KubeCertificateWriter(this.options.kubeConfig),
+      recorder: this.recorder,
+      defaults: this.options.ingressShim ?? {},
+      logger: this.options.logger,
+    });
+    const controller = this.controller('ingress-shim', (key) => reconciler.reconcile(key));
+    ingresses.addHandler(enqueueKeys(controller.queue, (i) => ingressKeysForIngress(i, ingressesIn)));
+    certInformer.addHandler(enqueueKeys(controller.queue, (c) => ingressKeysForCertificate(c, ingressesIn)));
+  }
+
   private informer<T extends KubernetesObject>(
     path: string,
     list: Parameters<typeof createKubeInformer<T>>[2],
@@ -171,6 +252,7 @@ export class Manager {
       logger: this.options.logger,
       clock: this.clock,
       ...(labelSelector ? { labelSelector } : {}),
+      ...(this.options.metrics ? { metrics: this.options.metrics.informer(path) } : {}),
     });
     this.informers.push(informer as unknown as ResilientInformer<KubernetesObject>);
     return informer;
@@ -183,6 +265,10 @@ export class Manager {
       workers: this.options.workers ?? 2,
       logger: this.options.logger,
       clock: this.clock,
+      ...(this.options.metrics && {
+        queue: new WorkQueue({ clock: this.clock, metrics: this.options.metrics.workQueue(name) }),
+        metrics: this.options.metrics.controller(name),
+      }),
     });
     this.controllers.push(controller);
     return controller;
@@ -217,8 +303,24 @@ export class Manager {
 
   /** Starts informers, waits for their caches, then starts the controllers. */
   async start(): Promise<void> {
+    await this.startInformers();
+    this.startControllers();
+  }
+
+  /** Starts the informers and waits for their caches: what a hot standby runs before it leads. */
+  async startInformers(): Promise<void> {
     for (const informer of this.informers) informer.start();
     await Promise.all(this.informers.map((i) => i.waitForSync()));
+    this.synced = true;
+  }
+
+  /** Whether every informer cache has synced (readiness). */
+  informersSynced(): boolean {
+    return this.synced;
+  }
+
+  /** Starts the controllers (once this process leads); call after `startInformers`. */
+  startControllers(): void {
     for (const controller of this.controllers) controller.start();
     this.options.logger.info({ controllers: this.controllers.length }, 'controllers started');
   }
