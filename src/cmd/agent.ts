@@ -196,4 +196,4 @@ async function run(args: string[], io: Io): Promise<number> {
 }
 
 /** The `agent` subcommand. */
-export const agentCommand: Command = { summary: 'run the node agent (IPv6 publishing of ULA pods)', run };
+export const agentCommand: Command = { run };

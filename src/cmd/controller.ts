@@ -147,4 +147,4 @@ async function run(args: string[], io: Io): Promise<number> {
 }
 
 /** The `controller` subcommand. */
-export const controllerCommand: Command = { summary: 'run the certificate and issuer controllers', run };
+export const controllerCommand: Command = { run };

@@ -1,8 +1,5 @@
 // Subcommand dispatch for `acme6`. Each role (controller, agent, solver) registers here as it lands.
 import { readFileSync } from 'node:fs';
-import { agentCommand } from './agent.ts';
-import { controllerCommand } from './controller.ts';
-import { solverCommand } from './solver.ts';
 
 /** Where a command writes. */
 export interface Io {
@@ -10,10 +7,15 @@ export interface Io {
   err: { write(s: string): unknown };
 }
 
-/** One subcommand: a summary for the help text and a runner returning the exit code. */
+/** One subcommand: a runner returning the exit code. */
 export interface Command {
-  summary: string;
   run(args: string[], io: Io): Promise<number>;
+}
+
+/** A subcommand as listed: loaded only when it runs, so a solver pod never imports the controllers. */
+interface Entry {
+  summary: string;
+  load(): Promise<Command>;
 }
 
 // The same code runs from src/ (tests) and dist/src/ (the built program): find package.json upwards.
@@ -32,16 +34,28 @@ export function packageVersion(): string {
   }
 }
 
-const commands: Record<string, Command> = {
-  agent: agentCommand,
-  controller: controllerCommand,
-  solver: solverCommand,
+const commands: Record<string, Entry> = {
+  agent: {
+    summary: 'run the node agent (IPv6 publishing of ULA pods)',
+    load: async () => (await import('./agent.ts')).agentCommand,
+  },
+  controller: {
+    summary: 'run the certificate and issuer controllers',
+    load: async () => (await import('./controller.ts')).controllerCommand,
+  },
+  solver: {
+    summary: 'serve one http-01 challenge (runs in solver pods)',
+    load: async () => (await import('./solver.ts')).solverCommand,
+  },
   version: {
     summary: 'print the acme6 version',
-    run(_args, io) {
-      io.out.write(`acme6 ${packageVersion()} (node ${process.version})\n`);
-      return Promise.resolve(0);
-    },
+    load: () =>
+      Promise.resolve({
+        run(_args, io) {
+          io.out.write(`acme6 ${packageVersion()} (node ${process.version})\n`);
+          return Promise.resolve(0);
+        },
+      }),
   },
 };
 
@@ -63,5 +77,5 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.err.write(`acme6: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
-  return command.run(rest, io);
+  return (await command.load()).run(rest, io);
 }

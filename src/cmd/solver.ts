@@ -90,4 +90,4 @@ async function run(args: string[], io: Io): Promise<number> {
 }
 
 /** The `solver` subcommand. */
-export const solverCommand: Command = { summary: 'serve one http-01 challenge (runs in solver pods)', run };
+export const solverCommand: Command = { run };
