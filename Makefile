@@ -13,9 +13,11 @@ node_modules/.installed: package.json package-lock.json
 
 deps: node_modules/.installed
 
+# The package's bins run straight from dist (npm sets the mode only on install, not for tsc output).
 build: deps
 	tsc -p tsconfig.build.json
-	node dist/src/cmd/acme6.js version
+	chmod +x dist/src/cmd/acme6.js dist/src/cmd/kubectl-acme6.js
+	dist/src/cmd/acme6.js version
 
 lint: deps
 	tsc -p tsconfig.json --noEmit

@@ -5,6 +5,7 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import type { Certificate } from '../../api/certificate.ts';
 import { ConditionType } from '../../api/conditions.ts';
+import { ANNOTATION_CHALLENGE_TYPE } from '../../api/group.ts';
 import type { AnyIssuer } from '../../api/issuer.ts';
 import { ariCertificateId } from '../../acme/ari.ts';
 import { AcmeError } from '../../acme/errors.ts';
@@ -151,11 +152,7 @@ export class IssuanceReconciler {
   ): Promise<Result> {
     const now = this.deps.clock.now();
     const { issuer, secretNamespace } = this.issuerOf(certificate);
-    const { problems } = chooseSolvers(
-      issuer.spec.acme.solvers,
-      certificate.spec.dnsNames,
-      certificate.metadata.labels,
-    );
+    const { problems } = solversFor(issuer, certificate);
     if (problems.length > 0) {
       // Configuration only a person can fix: say so once, and do not retry until something changes.
       const message = problems.map((p) => p.message).join('; ');
@@ -315,11 +312,7 @@ export class IssuanceReconciler {
     revision: number,
   ): Promise<OrderContext> {
     const { issuer, secretNamespace } = this.issuerOf(certificate);
-    const { choices } = chooseSolvers(
-      issuer.spec.acme.solvers,
-      certificate.spec.dnsNames,
-      certificate.metadata.labels,
-    );
+    const { choices } = solversFor(issuer, certificate);
     return {
       certificate,
       issuer,
@@ -425,4 +418,15 @@ export class IssuanceReconciler {
     this.deps.recorder.warning(refOf(certificate), 'Failed', text);
     return { requeueAfter: nextAttempt.getTime() - now.getTime() };
   }
+}
+
+/** The issuer's solver per name of the Certificate, honouring its preferred challenge type. */
+function solversFor(issuer: AnyIssuer, certificate: StoredCertificate): ReturnType<typeof chooseSolvers> {
+  const preferred = certificate.metadata.annotations?.[ANNOTATION_CHALLENGE_TYPE];
+  return chooseSolvers(
+    issuer.spec.acme.solvers,
+    certificate.spec.dnsNames,
+    certificate.metadata.labels,
+    preferred === 'http-01' || preferred === 'dns-01' ? preferred : undefined,
+  );
 }

@@ -42,6 +42,18 @@ describe('solver selection', () => {
     expect(chosen([dns(), dns()], ['x.test'])).toEqual(['x.test:0:dns-01']);
   });
 
+  it('honours a preferred challenge type before specificity, and falls back without one', () => {
+    const solvers = [http({ dnsNames: ['www.example.test'] }), dns({ dnsZones: ['example.test'] })];
+    const pick = (type?: 'http-01' | 'dns-01') =>
+      chooseSolvers(solvers, ['www.example.test', '*.example.test'], {}, type).choices.map(
+        (c) => `${c.dnsName}:${c.type}`,
+      );
+    expect(pick()).toEqual(['www.example.test:http-01', '*.example.test:dns-01']);
+    expect(pick('dns-01')).toEqual(['www.example.test:dns-01', '*.example.test:dns-01']);
+    // No http-01 solver can take a wildcard: the preference gives way rather than fail.
+    expect(pick('http-01')).toEqual(['www.example.test:http-01', '*.example.test:dns-01']);
+  });
+
   it('refuses a wildcard when only http-01 solvers match, saying why', () => {
     const result = chooseSolvers(
       [http(), dns({ dnsZones: ['other.test'] })],

@@ -1,6 +1,8 @@
 // Which of an issuer's solvers handles each name of a Certificate. The most specific selector wins,
 // as cert-manager users expect: an exact dnsNames entry beats the longest matching dnsZones entry,
 // which beats a label-only or empty selector; more matching labels break ties, then list order.
+// A Certificate may prefer a challenge type (annotation acme6.io/challenge-type): a solver of that
+// type wins over any other that matches the name; without one of that type, the others still serve.
 import type { Solver } from '../../api/solver.ts';
 
 /** The solver chosen for one name, with its index in spec.acme.solvers. */
@@ -19,6 +21,11 @@ export interface SolverProblem {
 
 /** A comparable specificity: [exact name, zone length, label count]; higher wins. */
 type Specificity = [number, number, number];
+
+/** The challenge types a Certificate can prefer. */
+export type ChallengeType = SolverChoice['type'];
+
+const typeOf = (solver: Solver): ChallengeType => (solver.dns01 ? 'dns-01' : 'http-01');
 
 function specificity(
   solver: Solver,
@@ -42,7 +49,7 @@ function specificity(
   return [exact, Math.max(zone, 0), matchLabels.length];
 }
 
-const beats = (a: Specificity, b: Specificity): boolean => {
+const beats = (a: readonly number[], b: readonly number[]): boolean => {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! > b[i]!;
   return false; // equal: the earlier solver keeps the name
 };
@@ -52,16 +59,18 @@ export function chooseSolvers(
   solvers: readonly Solver[],
   dnsNames: readonly string[],
   certificateLabels: Record<string, string> = {},
+  preferredType?: ChallengeType,
 ): { choices: SolverChoice[]; problems: SolverProblem[] } {
   const choices: SolverChoice[] = [];
   const problems: SolverProblem[] = [];
   for (const dnsName of dnsNames) {
     const wildcard = dnsName.startsWith('*.');
-    let best: { index: number; score: Specificity } | undefined;
+    let best: { index: number; score: number[] } | undefined;
     let wildcardSkipped = false;
     solvers.forEach((solver, index) => {
-      const score = specificity(solver, dnsName, certificateLabels);
-      if (!score) return;
+      const specific = specificity(solver, dnsName, certificateLabels);
+      if (!specific) return;
+      const score = [typeOf(solver) === preferredType ? 1 : 0, ...specific];
       if (wildcard && !solver.dns01) {
         wildcardSkipped = true;
         return;
@@ -70,7 +79,7 @@ export function chooseSolvers(
     });
     if (best) {
       const solver = solvers[best.index]!;
-      choices.push({ dnsName, solverIndex: best.index, solver, type: solver.dns01 ? 'dns-01' : 'http-01' });
+      choices.push({ dnsName, solverIndex: best.index, solver, type: typeOf(solver) });
     } else {
       problems.push({
         dnsName,
