@@ -16,6 +16,17 @@ export async function apply(namespace: string, ...objects: object[]): Promise<vo
   await kubectl('apply', '-n', namespace, '-f', file);
 }
 
+/** The ACME part of an issuer spec for the testbed's pebble, its account key in `<name>-account`. */
+export function testbedAcme(name: string): object {
+  const tb = testbed();
+  return {
+    server: tb.pebble!.directoryUrl,
+    email: 'ops@example.test',
+    caBundle: readFileSync(tb.pebble!.listenerCaFile).toString('base64'),
+    privateKeySecretRef: { name: `${name}-account` },
+  };
+}
+
 /** The TSIG Secret and an Issuer named `name` for pebble with an RFC 2136 dns-01 solver. */
 export function dns01Issuer(name: string, tsigSecret = testbed().dns!.tsig.secret): object[] {
   const tb = testbed();
@@ -33,10 +44,7 @@ export function dns01Issuer(name: string, tsigSecret = testbed().dns!.tsig.secre
       metadata: { name },
       spec: {
         acme: {
-          server: tb.pebble!.directoryUrl,
-          email: 'ops@example.test',
-          caBundle: readFileSync(tb.pebble!.listenerCaFile).toString('base64'),
-          privateKeySecretRef: { name: `${name}-account` },
+          ...testbedAcme(name),
           solvers: [
             {
               dns01: {

@@ -1,15 +1,15 @@
 // Shared set-up for the http-01 tests: a controller whose self-check asks the testbed's BIND and
 // dials Traefik's port, Issuers for pebble with an http-01 solver, test hosts in DNS, and a site
 // (the user's own pod, Service and Ingress, optionally behind basic auth).
-import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll } from 'vitest';
 import { setHostAddresses } from '../testbed/dns-update.ts';
 import type { ManagedProcess } from '../testbed/process.ts';
-import { apply } from './certificate-dns01.ts';
+import { apply, testbedAcme } from './certificate-dns01.ts';
 import { startController } from './controller-process.ts';
 import { adminKubeConfig, createTestNamespace, kubectl, testbed } from './kube.ts';
+
+export { viaIngress } from './ingress-http.ts';
 
 /** The solver image: the pod runner runs any `.../acme6` image as this repository's acme6. */
 export const SOLVER_IMAGE = 'ghcr.io/acme6/acme6:test';
@@ -29,17 +29,13 @@ export function startHttp01Controller(extra: string[] = []): Promise<ManagedProc
 
 /** An Issuer for pebble whose only solver is http-01 through `ingressClassName`. */
 export function http01Issuer(name: string, ingressClassName = 'traefik', selfCheck: object = {}): object {
-  const tb = testbed();
   return {
     apiVersion: 'acme6.io/v1alpha1',
     kind: 'Issuer',
     metadata: { name },
     spec: {
       acme: {
-        server: tb.pebble!.directoryUrl,
-        email: 'ops@example.test',
-        caBundle: readFileSync(tb.pebble!.listenerCaFile).toString('base64'),
-        privateKeySecretRef: { name: `${name}-account` },
+        ...testbedAcme(name),
         solvers: [
           {
             http01: { ingress: { ingressClassName }, selfCheck: { interval: '1s', passes: 1, ...selfCheck } },
@@ -58,29 +54,6 @@ export function pointHost(host: string, aaaa: string[] = []): Promise<void> {
 /** Removes the host's records again. */
 export function dropHost(host: string): Promise<void> {
   return setHostAddresses(testbed().dns!, host, { a: [], aaaa: [] });
-}
-
-/** GET `path` through Traefik with `host` in the Host header. */
-export function viaIngress(
-  host: string,
-  path: string,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; body: string }> {
-  const { address, httpPort } = testbed().ingress!;
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: address, port: httpPort, path, headers: { Host: host, ...headers }, timeout: 5000 },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (body += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 export const SITE_USER = 'owner';

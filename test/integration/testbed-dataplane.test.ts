@@ -2,7 +2,6 @@
 // runs, through EndpointSlices kube-controller-manager fills, and pods live and die as in a cluster.
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { Resolver } from 'node:dns/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -10,6 +9,7 @@ import * as k8s from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { setHostAddresses } from '../testbed/dns-update.ts';
 import { tcpConnects } from '../testbed/tcp.ts';
+import { viaIngress } from './ingress-http.ts';
 import { adminKubeConfig, createTestNamespace, testbed } from './kube.ts';
 
 const run = promisify(execFile);
@@ -28,29 +28,6 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
       throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
     await new Promise((r) => setTimeout(r, 250));
   }
-}
-
-/** GETs `path` from Traefik's HTTP entrypoint with `host` as the Host header. */
-function viaIngress(
-  host: string,
-  path: string,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; body: string }> {
-  const { address, httpPort } = testbed().ingress!;
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: address, port: httpPort, path, headers: { Host: host, ...headers }, timeout: 5000 },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (body += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 const clients = () => {
