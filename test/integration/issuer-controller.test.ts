@@ -71,9 +71,10 @@ describe('issuer controller', () => {
     const first = await accountState();
     expect(first.uri).toMatch(new RegExp(`^${new URL(testbed().pebble!.directoryUrl).origin}/my-account/`));
     expect(first.ready).toBe('True@1');
-    const describe = await kubectl('describe', 'clusterissuer', issuerName);
-    expect(describe).toMatch(/Normal\s+AccountKeyGenerated/);
-    expect(describe).toMatch(/Normal\s+AccountRegistered/);
+    // Events are recorded after the status write, and may trail it by a moment.
+    const described = () => kubectl('describe', 'clusterissuer', issuerName);
+    await expect.poll(described, { timeout: 10_000 }).toMatch(/Normal\s+AccountKeyGenerated/);
+    expect(await described()).toMatch(/Normal\s+AccountRegistered/);
 
     // A restarted controller finds everything up to date: same key, same account.
     await controller.stop();
