@@ -22,9 +22,10 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM ${NODE_IMAGE} AS runtime
 # The agent drives the host's netfilter with ip6tables (nft and legacy variants: it matches the
-# backend kubelet uses). The controller and solver need nothing beyond Node.
+# backend kubelet uses) and clears stale flows with conntrack. The controller and solver need
+# nothing beyond Node.
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends iptables \
+  && apt-get install -y --no-install-recommends iptables conntrack \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 # package.json is read for `acme6 version`.
