@@ -21,7 +21,7 @@ import { publishedAnnotationKey } from '../../src/agent/status.ts';
 import { ANNOTATION_EXPOSE_IPV6, ANNOTATION_EXPOSE_PORTS } from '../../src/api/group.ts';
 import { repoRoot } from '../testbed/paths.ts';
 import { ManagedProcess, waitUntil } from '../testbed/process.ts';
-import { adminKubeConfig, createTestNamespace, testbed } from './kube.ts';
+import { adminKubeConfig, createTestNamespace, eventsOf, testbed } from './kube.ts';
 import {
   bridgeLoopbackPort,
   createNodeTopology,
@@ -118,10 +118,7 @@ describe.each<Backend>(['nft', 'legacy'])('acme6 agent on a %s node', (backend) 
     return core.readNamespacedService({ name, namespace });
   }
 
-  async function events(name: string): Promise<k8s.CoreV1Event[]> {
-    const list = await core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name}` });
-    return list.items;
-  }
+  const events = (name: string): Promise<k8s.CoreV1Event[]> => eventsOf(namespace, name);
 
   beforeAll(async () => {
     ({ client, node, pod } = await createNodeTopology(namespaces));

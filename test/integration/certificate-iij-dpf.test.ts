@@ -8,7 +8,7 @@ import type { ManagedProcess } from '../testbed/process.ts';
 import { IijDpfEmulator } from '../emulators/iij-dpf/server.ts';
 import { apply, certificate, challengeRecords, tlsSecret } from './certificate-dns01.ts';
 import { startController } from './controller-process.ts';
-import { createTestNamespace, kubectl, testbed } from './kube.ts';
+import { createTestNamespace, eventsOf, kubectl, testbed } from './kube.ts';
 
 const TOKEN = `tok-${randomBytes(16).toString('hex')}`;
 const SERVICE_CODE = 'dpm12345678';
@@ -158,17 +158,8 @@ describe('IIJ DPF failures seen through the Certificate', () => {
     emulator.faults.failJobs(1);
     await apply(ns, certificate('failedjob', 'dpf', ['failedjob.example.test']));
     await waitReady('failedjob');
-    const events = await kubectl(
-      'get',
-      'events',
-      '-n',
-      ns,
-      '--field-selector',
-      'involvedObject.name=failedjob,reason=Retrying',
-      '-o',
-      'jsonpath={.items[*].message}',
-    );
-    expect(events).toMatch(/FAILED/);
+    const retries = await eventsOf(ns, 'failedjob', { reason: 'Retrying' });
+    expect(retries.map((e) => e.message).join('\n')).toMatch(/FAILED/);
   });
 
   it("does not publish someone else's pending edit, explains the wait, and goes on once it is gone", async () => {

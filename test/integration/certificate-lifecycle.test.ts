@@ -17,7 +17,7 @@ import {
   tlsSecret,
 } from './certificate-dns01.ts';
 import { startController } from './controller-process.ts';
-import { adminKubeConfig, createTestNamespace, kubectl } from './kube.ts';
+import { adminKubeConfig, createTestNamespace, eventsOf, kubectl } from './kube.ts';
 import { startOwnPebble, type OwnPebble } from './own-pebble.ts';
 
 const controllerArgs = ['--failure-backoff-initial', '2s', '--failure-backoff-max', '10s', '--workers', '8'];
@@ -89,17 +89,7 @@ describe('certificate lifecycle', () => {
     expect(order.status).toBe('valid');
     const issued = await client.downloadCertificate(order);
     expect((await tlsSecret(ns, 'resume-tls')).leaf.serialNumber).toBe(readCertificate(issued).serialNumber);
-    const events = await kubectl(
-      'get',
-      'events',
-      '-n',
-      ns,
-      '--field-selector',
-      'involvedObject.name=resume,reason=OrderCreated',
-      '-o',
-      'name',
-    );
-    expect(events.trim().split('\n')).toHaveLength(1);
+    expect(await eventsOf(ns, 'resume', { reason: 'OrderCreated' })).toHaveLength(1);
     client.close();
   });
 

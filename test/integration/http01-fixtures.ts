@@ -1,13 +1,15 @@
 // Shared set-up for the http-01 tests: a controller whose self-check asks the testbed's BIND and
 // dials Traefik's port, Issuers for pebble with an http-01 solver, test hosts in DNS, and a site
 // (the user's own pod, Service and Ingress, optionally behind basic auth).
-import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll } from 'vitest';
 import { setHostAddresses } from '../testbed/dns-update.ts';
 import type { ManagedProcess } from '../testbed/process.ts';
 import { apply, testbedAcme } from './certificate-dns01.ts';
 import { startController } from './controller-process.ts';
-import { adminKubeConfig, createTestNamespace, kubectl, testbed } from './kube.ts';
+import { createBasicAuth, createSite as createEchoSite } from './echo-site.ts';
+
+export { SITE_AUTH } from './echo-site.ts';
+import { createTestNamespace, kubectl, testbed } from './kube.ts';
 
 export { viaIngress } from './ingress-http.ts';
 
@@ -56,9 +58,6 @@ export function dropHost(host: string): Promise<void> {
   return setHostAddresses(testbed().dns!, host, { a: [], aaaa: [] });
 }
 
-export const SITE_USER = 'owner';
-export const SITE_AUTH = `Basic ${Buffer.from(`${SITE_USER}:hunter2`).toString('base64')}`;
-
 /**
  * The user's site for `host`: an echo pod and Service, and an Ingress for `/` of class traefik,
  * behind Traefik basic auth when `auth` is set.
@@ -69,65 +68,8 @@ export async function createSite(
   host: string,
   auth: boolean,
 ): Promise<void> {
-  const kc = adminKubeConfig();
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  const annotations: Record<string, string> = {};
-  if (auth) {
-    await core.createNamespacedSecret({
-      namespace,
-      body: {
-        metadata: { name: `${name}-users` },
-        type: 'kubernetes.io/basic-auth',
-        stringData: { username: SITE_USER, password: 'hunter2' },
-      },
-    });
-    await kc.makeApiClient(k8s.CustomObjectsApi).createNamespacedCustomObject({
-      group: 'traefik.io',
-      version: 'v1alpha1',
-      namespace,
-      plural: 'middlewares',
-      body: {
-        apiVersion: 'traefik.io/v1alpha1',
-        kind: 'Middleware',
-        metadata: { name: `${name}-auth` },
-        spec: { basicAuth: { secret: `${name}-users` } },
-      },
-    });
-    annotations['traefik.ingress.kubernetes.io/router.middlewares'] =
-      `${namespace}-${name}-auth@kubernetescrd`;
-  }
-  await core.createNamespacedPod({
-    namespace,
-    body: {
-      metadata: { name, labels: { app: name } },
-      spec: {
-        containers: [{ name: 'site', image: 'acme6-testbed/http-echo:1', ports: [{ containerPort: 8080 }] }],
-      },
-    },
-  });
-  await core.createNamespacedService({
-    namespace,
-    body: { metadata: { name }, spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] } },
-  });
-  await kc.makeApiClient(k8s.NetworkingV1Api).createNamespacedIngress({
-    namespace,
-    body: {
-      metadata: { name, annotations },
-      spec: {
-        ingressClassName: testbed().ingress!.className,
-        rules: [
-          {
-            host,
-            http: {
-              paths: [
-                { path: '/', pathType: 'Prefix', backend: { service: { name, port: { number: 80 } } } },
-              ],
-            },
-          },
-        ],
-      },
-    },
-  });
+  const annotations = auth ? await createBasicAuth(namespace, name) : {};
+  await createEchoSite(namespace, name, { host, path: '/', pathType: 'Prefix', annotations });
 }
 
 /** Names of the http-01 solver Pods, Services and Ingresses left in `namespace`. */

@@ -14,7 +14,7 @@ import {
   solverObjects,
   startHttp01Controller,
 } from './http01-fixtures.ts';
-import { createTestNamespace, kubectl, testbed } from './kube.ts';
+import { createTestNamespace, eventsOf, kubectl, testbed } from './kube.ts';
 
 let ns: string;
 let controller: ManagedProcess;
@@ -53,19 +53,7 @@ describe('http-01 self-check', () => {
     // Pebble's challenge (read from the CA on every step) is still pending: nothing was burned.
     expect(await challengeState('s1')).toBe('pending');
     expect(await certStatus(ns, 's1', '{.status.acme.challenges[0].selfCheck}')).toBe(expected);
-    const events = await kubectl(
-      'get',
-      'events',
-      '-n',
-      ns,
-      '--field-selector',
-      'involvedObject.name=s1',
-      '-o',
-      'json',
-    );
-    const warnings = (JSON.parse(events) as { items: { type: string; reason: string; message: string }[] })
-      .items;
-    expect(warnings).toContainEqual(
+    expect(await eventsOf(ns, 's1')).toContainEqual(
       expect.objectContaining({
         type: 'Warning',
         reason: 'SelfCheckFailed',

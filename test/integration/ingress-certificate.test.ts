@@ -9,7 +9,7 @@ import { repoRoot } from '../testbed/paths.ts';
 import type { ManagedProcess } from '../testbed/process.ts';
 import { apply, certStatus, tlsSecret } from './certificate-dns01.ts';
 import { startController } from './controller-process.ts';
-import { adminKubeConfig, createTestNamespace, kubectl, testbed } from './kube.ts';
+import { adminKubeConfig, createTestNamespace, eventsOf, kubectl, testbed } from './kube.ts';
 
 let ns: string;
 let controller: ManagedProcess;
@@ -54,19 +54,9 @@ function ingress(
   };
 }
 
-interface EventItem {
-  type: string;
-  reason: string;
-  message: string;
-  count?: number;
-}
-
 /** Events recorded on one Ingress, optionally of one reason. */
-async function ingressEvents(name: string, reason?: string): Promise<EventItem[]> {
-  const selector = [`involvedObject.kind=Ingress`, `involvedObject.name=${name}`];
-  if (reason) selector.push(`reason=${reason}`);
-  const out = await kubectl('get', 'events', '-n', ns, '--field-selector', selector.join(','), '-o', 'json');
-  return (JSON.parse(out) as { items: EventItem[] }).items;
+function ingressEvents(name: string, reason?: string): Promise<k8s.CoreV1Event[]> {
+  return eventsOf(ns, name, { kind: 'Ingress', ...(reason && { reason }) });
 }
 
 interface StoredCertificate {

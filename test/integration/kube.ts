@@ -40,3 +40,18 @@ export async function createTestNamespace(prefix: string): Promise<string> {
     .createNamespace({ body: { metadata: { name, labels: { 'acme6.io/test': 'true' } } } });
   return name;
 }
+
+/** The Events recorded on one object, narrowed by reason and kind when given. */
+export async function eventsOf(
+  namespace: string,
+  name: string,
+  filter: { reason?: string; kind?: string } = {},
+): Promise<k8s.CoreV1Event[]> {
+  const selector = [`involvedObject.name=${name}`];
+  if (filter.kind) selector.push(`involvedObject.kind=${filter.kind}`);
+  if (filter.reason) selector.push(`reason=${filter.reason}`);
+  const list = await adminKubeConfig()
+    .makeApiClient(k8s.CoreV1Api)
+    .listNamespacedEvent({ namespace, fieldSelector: selector.join(',') });
+  return list.items;
+}

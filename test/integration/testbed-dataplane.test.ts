@@ -9,6 +9,7 @@ import * as k8s from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { setHostAddresses } from '../testbed/dns-update.ts';
 import { tcpConnects } from '../testbed/tcp.ts';
+import { createBasicAuth, createSite, SITE_AUTH } from './echo-site.ts';
 import { viaIngress } from './ingress-http.ts';
 import { adminKubeConfig, createTestNamespace, testbed } from './kube.ts';
 
@@ -36,62 +37,8 @@ const clients = () => {
     core: kc.makeApiClient(k8s.CoreV1Api),
     networking: kc.makeApiClient(k8s.NetworkingV1Api),
     discovery: kc.makeApiClient(k8s.DiscoveryV1Api),
-    custom: kc.makeApiClient(k8s.CustomObjectsApi),
   };
 };
-
-/** An echo site: Pod (label app=NAME), Service NAME:80 -> 8080, and optionally an Ingress. */
-async function createSite(
-  namespace: string,
-  name: string,
-  ingress?: {
-    host: string;
-    path: string;
-    pathType: 'Exact' | 'Prefix';
-    annotations?: Record<string, string>;
-    className?: string | null;
-  },
-): Promise<void> {
-  const { core, networking } = clients();
-  await core.createNamespacedPod({
-    namespace,
-    body: {
-      metadata: { name, labels: { app: name } },
-      spec: {
-        containers: [{ name: 'site', image: 'acme6-testbed/http-echo:1', ports: [{ containerPort: 8080 }] }],
-      },
-    },
-  });
-  await core.createNamespacedService({
-    namespace,
-    body: { metadata: { name }, spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] } },
-  });
-  if (!ingress) return;
-  const className = ingress.className === undefined ? testbed().ingress!.className : ingress.className;
-  await networking.createNamespacedIngress({
-    namespace,
-    body: {
-      metadata: { name, ...(ingress.annotations && { annotations: ingress.annotations }) },
-      spec: {
-        ...(className !== null && { ingressClassName: className }),
-        rules: [
-          {
-            host: ingress.host,
-            http: {
-              paths: [
-                {
-                  path: ingress.path,
-                  pathType: ingress.pathType,
-                  backend: { service: { name, port: { number: 80 } } },
-                },
-              ],
-            },
-          },
-        ],
-      },
-    },
-  });
-}
 
 async function readyPod(namespace: string, name: string): Promise<k8s.V1Pod> {
   const { core } = clients();
@@ -165,32 +112,11 @@ describe('testbed data plane', () => {
     const ns = await createTestNamespace('dataplane-auth');
     const host = `app-${ns}.example.test`;
     const token = 'tok-AbC_123';
-    const { core, custom } = clients();
-    await core.createNamespacedSecret({
-      namespace: ns,
-      body: {
-        metadata: { name: 'site-users' },
-        type: 'kubernetes.io/basic-auth',
-        stringData: { username: 'owner', password: 'hunter2' },
-      },
-    });
-    await custom.createNamespacedCustomObject({
-      group: 'traefik.io',
-      version: 'v1alpha1',
-      namespace: ns,
-      plural: 'middlewares',
-      body: {
-        apiVersion: 'traefik.io/v1alpha1',
-        kind: 'Middleware',
-        metadata: { name: 'site-auth' },
-        spec: { basicAuth: { secret: 'site-users' } },
-      },
-    });
     await createSite(ns, 'site', {
       host,
       path: '/',
       pathType: 'Prefix',
-      annotations: { 'traefik.ingress.kubernetes.io/router.middlewares': `${ns}-site-auth@kubernetescrd` },
+      annotations: await createBasicAuth(ns, 'site'),
     });
     await readyPod(ns, 'site');
     const locked = await waitFor('the site behind basic auth', async () => {
@@ -198,8 +124,7 @@ describe('testbed data plane', () => {
       return res.status === 401 ? res : undefined;
     });
     expect(locked.status).toBe(401);
-    const basic = `Basic ${Buffer.from('owner:hunter2').toString('base64')}`;
-    expect(await viaIngress(host, '/', { Authorization: basic })).toEqual({
+    expect(await viaIngress(host, '/', { Authorization: SITE_AUTH })).toEqual({
       status: 200,
       body: `site ${ns}/site`,
     });
