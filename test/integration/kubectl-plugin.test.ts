@@ -123,11 +123,16 @@ describe('kubectl acme6', () => {
     expect(await kubectlWithPlugin('acme6', 'renew', 'renewed', '-n', ns)).toBe(
       `certificate ${ns}/renewed: renewal requested\n`,
     );
-    // The failure is counted in status; the Issuing=False condition itself goes as soon as the
-    // issuance sees that the old certificate still serves, so it is not what to wait for.
-    await expect
-      .poll(() => certStatus(ns, 'renewed', '{.status.failedIssuanceAttempts}'), { timeout: 60_000 })
-      .toBe('1');
+    // The failure is counted in status and stays in Issuing=False/Failed while the old certificate
+    // still serves: nothing more is to be issued, but the failed request must stay visible.
+    const issuing = () => certStatus(ns, 'renewed', '{.status.conditions[?(@.type=="Issuing")].reason}');
+    await expect.poll(issuing, { timeout: 60_000 }).toBe('Failed');
+    expect(await certStatus(ns, 'renewed', '{.status.failedIssuanceAttempts}')).toBe('1');
+    await new Promise((r) => setTimeout(r, 3000)); // several reconciles of a valid certificate later
+    expect(await issuing()).toBe('Failed');
+    expect(await certStatus(ns, 'renewed', '{.status.conditions[?(@.type=="Issuing")].message}')).toMatch(
+      /NOTAUTH \(TSIG BADSIG.*next attempt at .* \(failure 1\)$/,
+    );
     const nextAttempt = new Date(await certStatus(ns, 'renewed', '{.status.nextAttemptTime}'));
     expect(nextAttempt.getTime() - Date.now()).toBeGreaterThan(30 * 60_000);
     const failed = await kubectlWithPlugin('acme6', 'status', 'certificate', 'renewed', '-n', ns);
@@ -135,6 +140,7 @@ describe('kubectl acme6', () => {
     expect(failed).toMatch(/Failed attempts: +1\n/);
     expect(failed).toContain(`(to try again now: kubectl acme6 renew renewed -n ${ns})`);
     expect(failed).toMatch(/Ready=True/); // the old certificate still serves
+    expect(failed).toMatch(/Issuing=False +Failed/);
 
     // Fixed; without a manual renewal nothing would happen for an hour.
     await apply(ns, ...dns01Issuer('flaky').slice(0, 1));

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Certificate } from '../../api/certificate.ts';
 import {
+  FAILED_REASON,
   MANUAL_TRIGGER_REASON,
   manualTrigger,
   ownedStatus,
+  settledStatus,
   withIssuing,
   withManualTrigger,
 } from './issuance-status.ts';
@@ -46,5 +48,30 @@ describe('manual renewal trigger', () => {
     expect(manualTrigger(withIssuing({}, cert, 'True', 'Renewing', 'due', now))).toBe(undefined);
     expect(manualTrigger(withIssuing({}, cert, 'False', MANUAL_TRIGGER_REASON, 'x', now))).toBe(undefined);
     expect(manualTrigger({})).toBe(undefined);
+  });
+});
+
+describe('settled status (nothing to issue)', () => {
+  const failure = withIssuing({ failedIssuanceAttempts: 1 }, cert, 'False', FAILED_REASON, 'boom', now);
+
+  it('keeps the record of a failed attempt, unchanged, so no write is needed', () => {
+    expect(settledStatus(failure)).toBe(failure);
+  });
+
+  it('drops any other Issuing condition and keeps the rest', () => {
+    for (const [status, reason] of [
+      ['True', MANUAL_TRIGGER_REASON],
+      ['True', 'Renewing'],
+      ['False', 'NoSolver'],
+      ['False', 'IssuerNotReady'],
+    ] as const) {
+      const owned = withIssuing({ revision: 3 }, cert, status, reason, 'x', now);
+      expect(settledStatus(owned)).toEqual({ revision: 3 });
+    }
+  });
+
+  it('leaves a status without conditions as it is', () => {
+    const owned = { revision: 2 };
+    expect(settledStatus(owned)).toBe(owned);
   });
 });

@@ -67,6 +67,21 @@ export function withoutIssuing(owned: IssuanceStatus): IssuanceStatus {
   return rest;
 }
 
+/** Issuing reason of an attempt that ended in failure. */
+export const FAILED_REASON = 'Failed';
+
+/**
+ * The status once nothing is to be issued. An Issuing condition goes, except the record of a
+ * failed attempt (Issuing=False, Failed): like cert-manager, it stays until an issuance replaces
+ * it, so a failed manual renewal of a still-valid certificate remains visible in its conditions.
+ * Returns `owned` itself when nothing changes, so callers can skip the write.
+ */
+export function settledStatus(owned: IssuanceStatus): IssuanceStatus {
+  const issuing = owned.conditions?.[0];
+  if (!issuing || (issuing.status === 'False' && issuing.reason === FAILED_REASON)) return owned;
+  return withoutIssuing(owned);
+}
+
 /** Issuing reason of a renewal a person asked for (`kubectl acme6 renew`, like cmctl's). */
 export const MANUAL_TRIGGER_REASON = 'ManuallyTriggered';
 

@@ -21,8 +21,10 @@ import { IssuerNotReadyError, issuerSecretNamespace, type AcmeClients } from './
 import type { ChallengeSolver } from './challenge-solver.ts';
 import { failureDelayMs, type FailureBackoff } from './failure-backoff.ts';
 import {
+  FAILED_REASON,
   manualTrigger,
   ownedStatus,
+  settledStatus,
   statusTime,
   withIssuing,
   withoutIssuing,
@@ -127,7 +129,8 @@ export class IssuanceReconciler {
         ...(renewalTime ? { renewalTime } : {}),
       });
     if (!verdict) {
-      if (owned.conditions) await this.deps.writeStatus(certificate, withoutIssuing(owned));
+      const settled = settledStatus(owned);
+      if (settled !== owned) await this.deps.writeStatus(certificate, settled);
       return renewalTime ? { requeueAfter: Math.max(0, renewalTime.getTime() - now.getTime()) } : {};
     }
     const backoffUntil = owned.nextAttemptTime ? new Date(owned.nextAttemptTime) : undefined;
@@ -407,7 +410,7 @@ export class IssuanceReconciler {
     const text = `${message}; next attempt at ${nextAttempt.toISOString()} (failure ${failures})`;
     const { challenges } = owned.acme ?? {};
     const next: IssuanceStatus = {
-      ...withIssuing(owned, certificate, 'False', 'Failed', text, now),
+      ...withIssuing(owned, certificate, 'False', FAILED_REASON, text, now),
       failedIssuanceAttempts: failures,
       lastFailureTime: statusTime(now),
       nextAttemptTime: statusTime(nextAttempt),
