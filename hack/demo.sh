@@ -87,6 +87,8 @@ k wait --for=condition=Ready clusterissuer/testbed-pebble --timeout=60s
 # The Ingress's Certificate is created by the controller: wait for it to exist, then to be Ready.
 k wait -n default --for=create "certificate/$certificate" --timeout=30s
 k wait -n default --for=condition=Ready "certificate/$certificate" --timeout=120s
+# Ready comes with the TLS Secret; a moment later the issuance drops the key it held for the order.
+k wait -n default --for=delete "secret/$certificate-next-key" --timeout=30s
 k get -n default ingress,certificate,secret
 k acme6 status certificate "$certificate" -n default
 k acme6 inspect secret "$(kubectl get -n default "certificate/$certificate" -o jsonpath='{.spec.secretName}')" -n default

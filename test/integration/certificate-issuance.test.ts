@@ -49,6 +49,11 @@ describe('certificate issuance over dns-01 (RFC 2136)', () => {
     );
     // The secondary follows the primary's deletion within a few hundred milliseconds.
     await expect.poll(() => challengeRecords('example.test'), { timeout: 10_000 }).toEqual([]);
+    // The private key held for the order goes once status records the revision: only the TLS
+    // Secret keeps a copy of it.
+    const acme6Secrets = () =>
+      kubectl('get', 'secrets', '-n', ns, '-l', 'acme6.io/certificate-name=wild', '-o', 'name');
+    await expect.poll(acme6Secrets, { timeout: 10_000 }).toBe('secret/wild-tls\n');
     const events = await kubectl('describe', 'certificate', 'wild', '-n', ns);
     expect(events).toMatch(/Normal\s+OrderCreated/);
     expect(events).toMatch(/Normal\s+Issued/);
