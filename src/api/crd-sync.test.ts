@@ -29,6 +29,7 @@ interface Schema {
   maxItems?: number;
   anyOf?: Schema[];
   'x-kubernetes-int-or-string'?: boolean;
+  'x-kubernetes-preserve-unknown-fields'?: boolean;
   'x-kubernetes-validations'?: { rule: string; message: string; fieldPath?: string }[];
 }
 
@@ -122,6 +123,9 @@ function diff(crd: Schema, zod: Schema, path: string, out: string[]): void {
     if (typeof crdMap === 'object') {
       if (typeof zodMap === 'object') diff(crdMap, zodMap, `${path}.*`, out);
       else out.push(`${path}: a map in the CRD, not in zod`);
+    } else if (crd['x-kubernetes-preserve-unknown-fields']) {
+      // Free-form (a webhook's config): zod must take any keys too.
+      if (typeof zodMap !== 'object') out.push(`${path}: free-form in the CRD, not in zod`);
     } else if (typeof zodMap === 'object') {
       out.push(`${path}: a map in zod, not in the CRD`);
     }

@@ -17,6 +17,8 @@ export const PATTERN = {
   dnsZone: `^(${DNS_LABEL}[.])*${DNS_LABEL}$`,
   /** The last label is all digits: an IPv4 address, or a name no CA can issue for (RFC 3696 §2). */
   numericTld: '(^|[.])[0-9]+$',
+  /** A DNS-1123 label: an API resource name such as a cert-manager webhook's solverName. */
+  dnsLabel: `^${DNS_LABEL}$`,
   /** Kubernetes object name (DNS-1123 subdomain; length is limited separately to 253). */
   objectName: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
   /** A key in a Secret's data. */
@@ -69,7 +71,7 @@ export const MESSAGE = {
   ecdsaSize: 'size must be 256 (P-256) or 384 (P-384) when algorithm is ECDSA',
   reservedKeys: 'keys under acme6.io/ are reserved for acme6',
   solverType: 'each solver must set exactly one of http01 or dns01',
-  dnsProvider: 'dns01 must set exactly one provider: rfc2136, iijDpf or iijDo',
+  dnsProvider: 'dns01 must set exactly one provider: rfc2136, iijDpf, iijDo or webhook',
   ingressClass:
     'set at most one of ingressClassName and class (class is the legacy kubernetes.io/ingress.class annotation)',
   tsigPair: 'tsigKeyName and tsigSecretSecretRef must be set together, or both left out for unsigned updates',

@@ -135,6 +135,18 @@ export const iijDoProvider = z.strictObject({
 });
 export type IijDoProvider = z.output<typeof iijDoProvider>;
 
+/**
+ * A cert-manager DNS01 webhook (any of the community's provider webhooks), called through the
+ * Kubernetes API aggregation layer: POST /apis/<groupName>/v1alpha1/<solverName>.
+ */
+export const webhookProvider = z.strictObject({
+  groupName: objectName,
+  solverName: patterned(PATTERN.dnsLabel, 63),
+  // Passed to the webhook as it is; its shape is the webhook's business, as in cert-manager.
+  config: z.record(z.string(), z.unknown()).optional(),
+});
+export type WebhookProvider = z.output<typeof webhookProvider>;
+
 /** dns01.propagation: where and how long to look for the TXT record before asking the CA to validate. */
 export const propagation = z
   .strictObject({
@@ -152,7 +164,7 @@ export const propagation = z
 export type Propagation = z.output<typeof propagation>;
 
 /** The DNS provider keys of dns01, exactly one of which must be set. */
-export const DNS01_PROVIDERS = ['rfc2136', 'iijDpf', 'iijDo'] as const;
+export const DNS01_PROVIDERS = ['rfc2136', 'iijDpf', 'iijDo', 'webhook'] as const;
 
 /** solvers[].dns01. */
 export const dns01Solver = z
@@ -160,6 +172,7 @@ export const dns01Solver = z
     rfc2136: rfc2136Provider.optional(),
     iijDpf: iijDpfProvider.optional(),
     iijDo: iijDoProvider.optional(),
+    webhook: webhookProvider.optional(),
     propagation: propagation.prefault({}),
     cnameStrategy: z.enum(['None', 'Follow']).default('Follow'),
   })

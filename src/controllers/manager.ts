@@ -23,6 +23,7 @@ import type { Logger } from '../runtime/logger.ts';
 import type { ControllerMetrics, InformerMetrics, WorkQueueMetrics } from '../runtime/metrics.ts';
 import { WorkQueue } from '../runtime/workqueue.ts';
 import { Dns01ChallengeSolver } from '../solvers/dns01/challenge-solver.ts';
+import { KubeApiPoster } from '../solvers/dns01/webhook/kube-api-poster.ts';
 import { createHttp01Solver, type Http01Options } from '../solvers/http01/create.ts';
 import { CachedAcmeClients } from './certificate/acme-clients.ts';
 import { ARI_FIELD_MANAGER, AriReconciler } from './certificate/ari.ts';
@@ -112,7 +113,7 @@ export class Manager {
       secrets: this.secrets,
       acmeClients,
       solvers: {
-        'dns-01': new Dns01ChallengeSolver(this.secrets),
+        'dns-01': new Dns01ChallengeSolver(this.secrets, new KubeApiPoster(options.kubeConfig)),
         ...(options.http01
           ? { 'http-01': createHttp01Solver(options.kubeConfig, this.clock, options.http01) }
           : {}),

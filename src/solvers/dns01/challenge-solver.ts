@@ -17,15 +17,20 @@ import { Dns01TerminalError, type ChallengeRecord, type Dns01Provider } from './
 import { IijDoProvider } from './iij-do/provider.ts';
 import { IijDpfProvider } from './iij-dpf/provider.ts';
 import { Rfc2136Provider } from './rfc2136/provider.ts';
+import type { KubeApiPost } from './webhook/kube-api-poster.ts';
+import { WebhookDnsProvider } from './webhook/provider.ts';
 import { locateChallengeRecord } from './zone.ts';
 
 /** A ChallengeSolver for dns-01, building providers from the issuer's solver config and Secrets. */
 export class Dns01ChallengeSolver implements ChallengeSolver {
   private readonly secrets: SecretStore;
   private readonly querier = new WireDnsQuerier();
+  private readonly webhookApi: KubeApiPost | undefined;
 
-  constructor(secrets: SecretStore) {
+  /** `webhookApi` reaches cert-manager DNS01 webhooks through the apiserver (dns01.webhook). */
+  constructor(secrets: SecretStore, webhookApi?: KubeApiPost) {
     this.secrets = secrets;
+    this.webhookApi = webhookApi;
   }
 
   async present(task: ChallengeTask): Promise<PresentResult> {
@@ -128,6 +133,18 @@ export class Dns01ChallengeSolver implements ChallengeSolver {
         secretKey: await this.secret(task, secretKeySecretRef, 'IIJ DO-API secret key'),
         serviceCode,
         ...(endpoint ? { endpoint } : {}),
+      });
+    }
+    if (config.webhook) {
+      if (!this.webhookApi) throw new Dns01TerminalError('this acme6 process cannot call DNS01 webhooks');
+      const { groupName, solverName, config: webhookConfig } = config.webhook;
+      return new WebhookDnsProvider({
+        groupName,
+        solverName,
+        ...(webhookConfig ? { config: webhookConfig } : {}),
+        resourceNamespace: task.secretNamespace,
+        dnsName: task.domain,
+        api: this.webhookApi,
       });
     }
     throw new Dns01TerminalError('the dns01 solver names no DNS provider');
