@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import type { TestbedBinaries } from './binaries.ts';
 import { httpsGet } from './https.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
-import { createSigningKey, issueCertificate, type CertificateAuthority } from './pki.ts';
+import {
+  createCertificateAuthority,
+  createSigningKey,
+  issueCertificate,
+  type CertificateAuthority,
+} from './pki.ts';
 import { freePort } from './ports.ts';
 import { ManagedProcess, waitUntil, type Stoppable } from './process.ts';
 
@@ -15,6 +20,9 @@ export interface ControlPlane {
   kubeconfig: string;
   processes: Stoppable[];
 }
+
+/** The name in the certificate the apiserver proxies to aggregated APIs with. */
+export const FRONT_PROXY_CLIENT = 'front-proxy-client';
 
 // Services get documentation/ULA ranges: nothing ever routes to them here.
 const serviceCidrs = '198.51.100.0/24,fd00:10:96::/112';
@@ -73,6 +81,11 @@ export async function startControlPlane(
     ipAddresses: ['127.0.0.1', '::1'],
   });
   const signing = await createSigningKey();
+  // The aggregation layer (APIService, e.g. a cert-manager DNS01 webhook): the apiserver proxies as
+  // front-proxy-client, with a certificate from a CA of its own, which extension servers read from
+  // kube-system/extension-apiserver-authentication. Nothing listens until a test registers one.
+  const frontProxyCa = await createCertificateAuthority('acme6 testbed front-proxy CA');
+  const proxyClient = await issueCertificate(frontProxyCa, { kind: 'client', user: FRONT_PROXY_CLIENT });
   const apiserver = new ManagedProcess(
     'kube-apiserver',
     bin.kubeApiserver,
@@ -88,6 +101,15 @@ export async function startControlPlane(
       `--service-account-key-file=${file('sa.pub', signing.publicPem)}`,
       `--service-account-signing-key-file=${file('sa.key', signing.privatePem)}`,
       `--service-cluster-ip-range=${serviceCidrs}`,
+      `--requestheader-client-ca-file=${file('front-proxy-ca.crt', frontProxyCa.certPem)}`,
+      `--requestheader-allowed-names=${FRONT_PROXY_CLIENT}`,
+      '--requestheader-username-headers=X-Remote-User',
+      '--requestheader-group-headers=X-Remote-Group',
+      '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+      `--proxy-client-cert-file=${file('front-proxy-client.crt', proxyClient.certPem)}`,
+      `--proxy-client-key-file=${file('front-proxy-client.key', proxyClient.keyPem)}`,
+      // No kube-proxy here: dial an APIService's endpoint, not its Service's cluster IP.
+      '--enable-aggregator-routing=true',
       '--authorization-mode=RBAC',
       '--allow-privileged=true',
       // The "kubernetes" Service would point at 127.0.0.1, which Endpoints may not hold.
