@@ -57,6 +57,26 @@ export class PluginCluster implements RenewalTarget {
     return list.items;
   }
 
+  /** cert-manager's Issuers and Certificates of one namespace (or all) and its ClusterIssuers. */
+  async listCertManagerObjects(namespace: string | undefined): Promise<unknown[]> {
+    const list = async (plural: string, namespaced: boolean): Promise<unknown[]> => {
+      const common = { group: 'cert-manager.io', version: 'v1', plural };
+      const result = (await (!namespaced || namespace === undefined
+        ? this.custom.listClusterCustomObject(common)
+        : this.custom.listNamespacedCustomObject({ ...common, namespace }))) as { items: unknown[] };
+      // Lists leave out each item's apiVersion and kind.
+      const kind = { clusterissuers: 'ClusterIssuer', issuers: 'Issuer', certificates: 'Certificate' }[
+        plural
+      ];
+      return result.items.map((item) => ({ apiVersion: 'cert-manager.io/v1', kind, ...(item as object) }));
+    };
+    return [
+      ...(await list('clusterissuers', false)),
+      ...(await list('issuers', true)),
+      ...(await list('certificates', true)),
+    ];
+  }
+
   getSecret(namespace: string, name: string): Promise<V1Secret | undefined> {
     return this.secrets.get(namespace, name);
   }

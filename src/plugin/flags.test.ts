@@ -32,12 +32,41 @@ describe('kubectl acme6 flags', () => {
     expect(parsePluginArgs(['renew', '--all', '-A', '-n', 'x'])).toBe(
       '-A/--all-namespaces and -n/--namespace exclude each other',
     );
-    expect(parsePluginArgs(['renew', 'web', '-A'])).toBe('-A/--all-namespaces goes only with renew --all');
+    expect(parsePluginArgs(['renew', 'web', '-A'])).toBe(
+      '-A/--all-namespaces goes only with renew --all or convert',
+    );
     expect(parsePluginArgs(['status', 'secret', 'x'])).toBe(
       'status works on a certificate: status certificate NAME',
     );
     expect(parsePluginArgs(['inspect', 'secret'])).toBe('inspect secret takes exactly one name');
     expect(parsePluginArgs(['frob'])).toBe('unknown command "frob"');
     expect(parsePluginArgs(['status', 'certificate', 'x', '--bogus'])).toMatch(/Unknown option '--bogus'/);
+  });
+});
+
+describe('kubectl acme6 convert flags', () => {
+  it('takes files, or reads the cluster (one namespace or all)', () => {
+    expect(parsePluginArgs(['convert', '-f', 'a.yaml', '--filename', 'b.yaml'])).toEqual({
+      command: { name: 'convert', files: ['a.yaml', 'b.yaml'] },
+      connection: { allNamespaces: false },
+    });
+    expect(parsePluginArgs(['convert', '-A'])).toEqual({
+      command: { name: 'convert', files: [] },
+      connection: { allNamespaces: true },
+    });
+    expect(parsePluginArgs(['convert', '-n', 'team'])).toMatchObject({
+      command: { name: 'convert', files: [] },
+      connection: { namespace: 'team' },
+    });
+  });
+
+  it('rejects -f elsewhere, names, and -A with files', () => {
+    expect(parsePluginArgs(['renew', 'x', '-f', 'a.yaml'])).toBe('-f/--filename goes only with convert');
+    expect(parsePluginArgs(['convert', 'web'])).toBe(
+      'convert takes no names: -f FILE, or none to read the cluster',
+    );
+    expect(parsePluginArgs(['convert', '-f', 'a.yaml', '-A'])).toBe(
+      '-A/--all-namespaces reads the cluster: leave it out with -f',
+    );
   });
 });

@@ -6,6 +6,7 @@ export type PluginCommand =
   | { name: 'status-certificate'; target: string }
   | { name: 'renew'; targets: string[]; all: boolean }
   | { name: 'inspect-secret'; target: string }
+  | { name: 'convert'; files: string[] }
   | { name: 'help' };
 
 /** kubectl's connection flags, passed through to the kubeconfig loader. */
@@ -24,12 +25,17 @@ commands:
   renew NAME...             issue a new certificate now, also during the failure backoff
   renew --all               ... for every Certificate of the namespace (-A: of all namespaces)
   inspect secret NAME       a TLS Secret: subject, DNS names, issuer, validity, key, chain
+  convert -f FILE...        cert-manager Certificates, Issuers and ClusterIssuers (cert-manager.io)
+                            as acme6 objects (acme6.io), YAML on stdout; what could not be carried
+                            over is said per field, as comments and on stderr
+  convert                   ... read from the cluster instead (-n NAMESPACE, or -A for all)
 
 flags (as kubectl's):
   --kubeconfig PATH         kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)
   --context NAME            kubeconfig context (default: the current context)
   -n, --namespace NAME      namespace (default: the context's, else "default")
-  -A, --all-namespaces      with renew --all: every namespace
+  -A, --all-namespaces      with renew --all or convert: every namespace
+  -f, --filename PATH       with convert: a YAML or JSON file of cert-manager objects (repeatable)
 
 renew writes the Certificate's status: it needs "patch" on certificates/status (acme6.io).
 `;
@@ -58,6 +64,7 @@ export function parsePluginArgs(
         namespace: { type: 'string', short: 'n' },
         'all-namespaces': { type: 'boolean', short: 'A', default: false },
         all: { type: 'boolean', default: false },
+        filename: { type: 'string', short: 'f', multiple: true },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -73,8 +80,16 @@ export function parsePluginArgs(
   if (values.help || verb === undefined || verb === 'help') return { command: { name: 'help' }, connection };
   if (connection.allNamespaces && connection.namespace !== undefined)
     return '-A/--all-namespaces and -n/--namespace exclude each other';
+  const files = values.filename ?? [];
+  if (files.length > 0 && verb !== 'convert') return '-f/--filename goes only with convert';
+  if (verb === 'convert') {
+    if (rest.length > 0) return 'convert takes no names: -f FILE, or none to read the cluster';
+    if (files.length > 0 && connection.allNamespaces)
+      return '-A/--all-namespaces reads the cluster: leave it out with -f';
+    return { command: { name: 'convert', files }, connection };
+  }
   if (connection.allNamespaces && !(verb === 'renew' && values.all))
-    return '-A/--all-namespaces goes only with renew --all';
+    return '-A/--all-namespaces goes only with renew --all or convert';
   if (values.all && verb !== 'renew') return '--all goes only with renew';
   switch (verb) {
     case 'renew':

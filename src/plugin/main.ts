@@ -2,7 +2,11 @@
 import type { Io } from '../cmd/main.ts';
 import { apiErrorMessage, isForbidden, isNotFound } from '../kube/errors.ts';
 import { formatCertificateStatus, type SecretState, type StatusInput } from './certificate-view.ts';
+import { readFileSync } from 'node:fs';
 import { PluginCluster } from './cluster.ts';
+import { convertObjects } from './convert/convert.ts';
+import { parseObjects } from './convert/input.ts';
+import { renderNotes, renderYaml } from './convert/render.ts';
 import { parsePluginArgs, USAGE, type ConnectionFlags } from './flags.ts';
 import { requestRenewal } from './renew.ts';
 import { readSecretReport } from './secret-report.ts';
@@ -74,6 +78,37 @@ async function renew(
   return failed === 0 ? 0 : 1;
 }
 
+async function convert(
+  files: string[],
+  flags: ConnectionFlags,
+  connect: () => PluginCluster,
+  io: Io,
+): Promise<number> {
+  let inputs: unknown[];
+  let namespace = flags.namespace ?? 'default';
+  if (files.length > 0) {
+    inputs = files.flatMap((file) => parseObjects(readFileSync(file, 'utf8'), file));
+  } else {
+    const cluster = connect();
+    namespace = cluster.namespace;
+    try {
+      inputs = await cluster.listCertManagerObjects(flags.allNamespaces ? undefined : namespace);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      io.err.write(
+        `kubectl-acme6: cert-manager's CRDs (cert-manager.io/v1) are not installed in this cluster\n`,
+      );
+      return 1;
+    }
+  }
+  const converted = convertObjects(inputs, namespace);
+  io.out.write(renderYaml(converted));
+  io.err.write(renderNotes(converted));
+  const done = converted.filter((c) => c.object).length;
+  io.err.write(`converted ${done} of ${converted.length} objects\n`);
+  return 0;
+}
+
 /** Runs the plugin; returns the exit code (2 for usage errors, 1 when something was not found or failed). */
 export async function runPlugin(
   argv: string[],
@@ -91,6 +126,8 @@ export async function runPlugin(
     return 0;
   }
   try {
+    if (command.name === 'convert')
+      return await convert(command.files, connection, () => connect(connection), io);
     const cluster = connect(connection);
     switch (command.name) {
       case 'status-certificate':
