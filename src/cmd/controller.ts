@@ -30,6 +30,8 @@ const usage = `usage: acme6 controller [flags]
   --default-issuer-name NAME          issuer for Ingresses annotated kubernetes.io/tls-acme: "true" (default: none, ignored)
   --default-issuer-kind KIND          Issuer (default) or ClusterIssuer, with --default-issuer-name
   --enable-certificate-owner-ref      delete a Certificate's Secret with it unless its secretDeletionPolicy is Retain
+  --honor-cert-manager-annotations    read cert-manager.io/issuer and cert-manager.io/cluster-issuer on Ingresses
+                                      like acme6.io/issuer and acme6.io/cluster-issuer (default off)
 ${HTTP01_USAGE}${HA_USAGE}`;
 
 /** Parses flags; returns an error message for bad input instead of throwing. */
@@ -60,6 +62,7 @@ export function parseControllerFlags(args: string[]):
         'default-issuer-name': { type: 'string' },
         'default-issuer-kind': { type: 'string' },
         'enable-certificate-owner-ref': { type: 'boolean', default: false },
+        'honor-cert-manager-annotations': { type: 'boolean', default: false },
       },
       strict: true,
     }));

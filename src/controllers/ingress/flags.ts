@@ -9,6 +9,7 @@ export interface ShimFlagValues {
   'default-issuer-name'?: string;
   'default-issuer-kind'?: string;
   'enable-certificate-owner-ref'?: boolean;
+  'honor-cert-manager-annotations'?: boolean;
 }
 
 /** Settings for the Manager, or a message naming the bad flag. */
@@ -26,8 +27,9 @@ export function readShimFlags(
   if (name === undefined && values['default-issuer-kind'] !== undefined) {
     return { error: '--default-issuer-kind needs --default-issuer-name' };
   }
+  const honor = values['honor-cert-manager-annotations'] ? { honorCertManagerAnnotations: true } : {};
   return {
-    ingressShim: name === undefined ? {} : { defaultIssuer: { name, kind } },
+    ingressShim: name === undefined ? honor : { defaultIssuer: { name, kind }, ...honor },
     defaultSecretDeletionPolicy: values['enable-certificate-owner-ref'] ? 'Delete' : 'Retain',
   };
 }

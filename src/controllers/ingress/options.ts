@@ -32,6 +32,43 @@ export interface ShimIssuerRef {
 export interface ShimDefaults {
   /** Issuer for Ingresses annotated only with `kubernetes.io/tls-acme: "true"`. */
   defaultIssuer?: ShimIssuerRef;
+  /** Read cert-manager's issuer annotations as acme6's own (--honor-cert-manager-annotations). */
+  honorCertManagerAnnotations?: boolean;
+}
+
+/** cert-manager's issuer annotations, and the acme6 annotation each stands for when honoured. */
+export const CERT_MANAGER_ISSUER_ANNOTATIONS: Readonly<Record<string, string>> = {
+  'cert-manager.io/issuer': ANNOTATION_ISSUER,
+  'cert-manager.io/cluster-issuer': ANNOTATION_CLUSTER_ISSUER,
+};
+const CERT_MANAGER_ISSUER_GROUP = 'cert-manager.io/issuer-group';
+
+/**
+ * The annotations as the shim reads them, and which acme6 keys stand in for cert-manager's. With
+ * honorCertManagerAnnotations, cert-manager's issuer annotations count as acme6's own, unless an
+ * acme6 issuer annotation is set (it wins) or they name an external issuer (another issuer-group).
+ */
+function shimAnnotations(
+  annotations: Record<string, string>,
+  defaults: ShimDefaults,
+): { annotations: Record<string, string>; aliases: Record<string, string> } {
+  const group = annotations[CERT_MANAGER_ISSUER_GROUP];
+  if (
+    !defaults.honorCertManagerAnnotations ||
+    ANNOTATION_ISSUER in annotations ||
+    ANNOTATION_CLUSTER_ISSUER in annotations ||
+    (group !== undefined && group !== 'cert-manager.io')
+  )
+    return { annotations, aliases: {} };
+  const out = { ...annotations };
+  const aliases: Record<string, string> = {};
+  for (const [theirs, ours] of Object.entries(CERT_MANAGER_ISSUER_ANNOTATIONS)) {
+    const value = annotations[theirs];
+    if (value === undefined) continue;
+    out[ours] = value;
+    aliases[ours] = theirs;
+  }
+  return { annotations: out, aliases };
 }
 
 /** One thing wrong with an Ingress, named by the annotation or field that holds it. */
@@ -69,7 +106,8 @@ const SOURCE_OF_FIELD: Readonly<Record<string, string>> = {
 const challengeType = z.enum(['http-01', 'dns-01']);
 
 /** True if the Ingress asks acme6 for certificates at all (whether or not the request is valid). */
-export function wantsCertificates(annotations: Record<string, string>, defaults: ShimDefaults): boolean {
+export function wantsCertificates(given: Record<string, string>, defaults: ShimDefaults): boolean {
+  const { annotations } = shimAnnotations(given, defaults);
   return (
     ANNOTATION_ISSUER in annotations ||
     ANNOTATION_CLUSTER_ISSUER in annotations ||
@@ -78,10 +116,8 @@ export function wantsCertificates(annotations: Record<string, string>, defaults:
 }
 
 /** Reads the issuer and Certificate options from an Ingress's annotations. */
-export function readIngressOptions(
-  annotations: Record<string, string>,
-  defaults: ShimDefaults,
-): OptionsResult {
+export function readIngressOptions(given: Record<string, string>, defaults: ShimDefaults): OptionsResult {
+  const { annotations, aliases } = shimAnnotations(given, defaults);
   // kubernetes.io/tls-acme is shared with other controllers: without a default issuer it is theirs.
   if (!wantsCertificates(annotations, defaults)) return { kind: 'ignored' };
   const problems: Problem[] = [];
@@ -115,7 +151,14 @@ export function readIngressOptions(
     });
     if (!check.success) problems.push(...check.error.issues.map(toProblem));
   }
-  if (problems.length > 0 || !issuerRef) return { kind: 'invalid', problems: dedupe(problems) };
+  if (problems.length > 0 || !issuerRef) {
+    // Name the annotation the user wrote: cert-manager's, where it stood in for acme6's.
+    const named = problems.map((p) => ({
+      ...p,
+      where: Object.entries(aliases).reduce((w, [ours, theirs]) => w.replaceAll(ours, theirs), p.where),
+    }));
+    return { kind: 'invalid', problems: dedupe(named) };
+  }
   return { kind: 'ok', options: { issuerRef, spec, certificateAnnotations } };
 }
 
