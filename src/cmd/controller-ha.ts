@@ -6,6 +6,7 @@ import { parseGoDuration } from '../api/duration.ts';
 import type { Manager } from '../controllers/manager.ts';
 import { recordAcmeRequest } from '../metrics/acme-requests.ts';
 import { setCertificateSource } from '../metrics/certificates.ts';
+import { setIssuerSource } from '../metrics/issuers.ts';
 import { setLeaderStatus } from '../metrics/runtime.ts';
 import { serveMetrics } from '../metrics/server.ts';
 import {
@@ -145,6 +146,7 @@ export async function runManager(manager: Manager, o: RunOptions): Promise<Runni
     await synced;
     if (stopping) return;
     setCertificateSource(manager.certificates);
+    setIssuerSource(manager.issuers);
     manager.startControllers();
   };
   let elector: LeaderElector | undefined;
@@ -171,6 +173,7 @@ export async function runManager(manager: Manager, o: RunOptions): Promise<Runni
       stopping = true;
       health.markShuttingDown();
       setCertificateSource(undefined);
+      setIssuerSource(undefined);
       // Controllers first, then the Lease: two leaders must never run at once.
       await manager.stop();
       await elector?.release();

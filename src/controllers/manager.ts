@@ -77,6 +77,8 @@ export class Manager {
   private synced = false;
   /** The Certificates in the cache (for the per-Certificate metrics). */
   readonly certificates: () => Cert[];
+  /** The Issuers and ClusterIssuers in the caches (for the per-issuer metrics). */
+  readonly issuers: () => IssuerObject[];
 
   constructor(options: ManagerOptions) {
     this.options = options;
@@ -94,6 +96,7 @@ export class Manager {
       Issuer: this.addIssuerController(Kind.Issuer),
       ClusterIssuer: this.addIssuerController(Kind.ClusterIssuer),
     };
+    this.issuers = () => [...issuers.Issuer.list(), ...issuers.ClusterIssuer.list()];
     const core = options.kubeConfig.makeApiClient(CoreV1Api);
     const managedSecrets = this.informer<V1Secret & KubernetesObject>(
       '/api/v1/secrets',

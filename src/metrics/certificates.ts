@@ -71,6 +71,18 @@ timestampGauge(
   ISSUER_LABELS,
   (c) => c.status?.renewalTime,
 );
+timestampGauge(
+  'certmanager_certificate_not_after_timestamp_seconds',
+  "The certificate's notAfter (Unix time); absent until one is issued.",
+  ISSUER_LABELS,
+  (c) => c.status?.notAfter,
+);
+timestampGauge(
+  'certmanager_certificate_not_before_timestamp_seconds',
+  "The certificate's notBefore (Unix time); absent until one is issued.",
+  ISSUER_LABELS,
+  (c) => c.status?.notBefore,
+);
 
 const nameLabels = (c: Certificate): Record<string, string> => ({
   name: c.metadata.name ?? '',
@@ -125,5 +137,33 @@ new Gauge({
       }
     }
     for (const { type, state, n } of counts.values()) this.set({ type, state }, n);
+  },
+});
+
+// cert-manager's Challenge states; acme6 keeps challenges in the Certificate's status, so `name` is
+// the Certificate's and `domain` the identifier (the base name for a wildcard, as in a Challenge).
+const CHALLENGE_STATUSES = ['', 'valid', 'ready', 'pending', 'processing', 'invalid', 'expired', 'errored'];
+const CHALLENGE_TYPES: Record<string, string> = { 'http-01': 'HTTP-01', 'dns-01': 'DNS-01' };
+
+new Gauge({
+  name: 'certmanager_certificate_challenge_status',
+  help: 'The status of certificate challenges: 1 on the series of the current status, 0 on the others.',
+  labelNames: ['name', 'namespace', 'domain', 'type', 'status', 'processing', 'reason'],
+  registers: [registry],
+  collect() {
+    this.reset();
+    for (const cert of source?.() ?? []) {
+      for (const challenge of cert.status?.acme?.challenges ?? []) {
+        const state = challenge.state ?? 'pending';
+        const labels = {
+          ...nameLabels(cert),
+          domain: challenge.dnsName.replace(/^[*][.]/, ''),
+          type: CHALLENGE_TYPES[challenge.type] ?? challenge.type,
+          processing: String(state === 'processing'),
+          reason: challenge.reason ?? '',
+        };
+        for (const status of CHALLENGE_STATUSES) this.set({ ...labels, status }, status === state ? 1 : 0);
+      }
+    }
   },
 });

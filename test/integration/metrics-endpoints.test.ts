@@ -48,6 +48,12 @@ describe('controller endpoints', () => {
     expect(sample(text, 'certmanager_certificate_renewal_timestamp_seconds', labels)).toBe(renewal);
     expect(sample(text, 'certmanager_certificate_ready_status', { ...labels, condition: 'True' })).toBe(1);
     expect(sample(text, 'certmanager_certificate_ready_status', { ...labels, condition: 'False' })).toBe(0);
+    const notBefore = Date.parse(await certStatus(ns, 'scraped', '{.status.notBefore}')) / 1000;
+    expect(sample(text, 'certmanager_certificate_not_after_timestamp_seconds', labels)).toBe(notAfter);
+    expect(sample(text, 'certmanager_certificate_not_before_timestamp_seconds', labels)).toBe(notBefore);
+    const issuer = { name: 'pebble', namespace: ns };
+    expect(sample(text, 'certmanager_issuer_ready_status', { ...issuer, condition: 'True' })).toBe(1);
+    expect(sample(text, 'certmanager_issuer_ready_status', { ...issuer, condition: 'Unknown' })).toBe(0);
     // The ACME traffic behind it, by logical action, and the runtime's own series.
     const pebbleHost = { scheme: 'https', action: 'new_order', method: 'POST', status: '201' };
     expect(sample(text, 'certmanager_http_acme_client_request_count', pebbleHost)).toBeGreaterThanOrEqual(1);
