@@ -2,7 +2,7 @@
 // cluster (cert-manager's kinds served by stand-in CRDs), and the output accepted by the testbed
 // apiserver's own validation of acme6's CRDs.
 import { execFile } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,7 +74,10 @@ async function dryRunApply(yaml: string): Promise<string> {
 describe('kubectl acme6 convert', () => {
   it('converts the fixtures from files into objects the apiserver accepts', async () => {
     const { stdout, stderr } = await convert(...fixtures.flatMap((f) => ['-f', f]));
-    expect(stderr).toContain('converted 5 of 11 objects');
+    expect(stderr).toContain('converted 5 of 12 objects');
+    expect(stderr).toContain(
+      "certificates.cert-manager.io team-b/shop-tls: metadata.ownerReferences: made by cert-manager's ingress-shim for Ingress shop",
+    );
     expect(stderr).toContain('issuers.cert-manager.io team-a/vault: spec.vault:');
     const applied = await dryRunApply(stdout);
     expect(applied.trim().split('\n').sort()).toEqual(
@@ -93,9 +96,16 @@ describe('kubectl acme6 convert', () => {
     writeFileSync(crdFile, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: CRDS }));
     await kubectl('apply', '-f', crdFile);
     await kubectl('wait', '--for=condition=Established', '-f', crdFile, '--timeout=60s');
-    for (const f of fixtures) await kubectl('apply', '-f', f);
+    // Stored without ownerReferences: the garbage collector would delete a Certificate whose
+    // Ingress does not exist, racing the listing.
+    const stored = join(testbed().dir, `cm-objects-${Date.now()}.json`);
+    const items = fixtures.flatMap((f) => parseObjects(readFileSync(f, 'utf8'), f));
+    for (const item of items)
+      delete (item as { metadata: { ownerReferences?: unknown } }).metadata.ownerReferences;
+    writeFileSync(stored, JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+    await kubectl('apply', '-f', stored);
     const fromCluster = await convert('-A');
-    const fromFiles = await convert(...fixtures.flatMap((f) => ['-f', f]));
+    const fromFiles = await convert('-f', stored);
     // The apiserver stores free-form maps (a webhook's config) with sorted keys: compare sorted.
     const canonical = (value: unknown): unknown =>
       Array.isArray(value)
@@ -112,10 +122,10 @@ describe('kubectl acme6 convert', () => {
         .map((o) => JSON.stringify(canonical(o)))
         .sort();
     expect(objects(fromCluster.stdout)).toEqual(objects(fromFiles.stdout));
-    expect(fromCluster.stderr).toContain('converted 5 of 11 objects');
-    // One namespace only: team-b holds one Certificate; ClusterIssuers always come along.
+    expect(fromCluster.stderr).toContain('converted 6 of 12 objects');
+    // One namespace only: team-b holds two Certificates; the two ClusterIssuers always come along.
     const teamB = await convert('-n', 'team-b');
-    expect(teamB.stderr).toContain('converted 2 of 3 objects');
+    expect(teamB.stderr).toContain('converted 3 of 4 objects');
   });
 
   it('says so when cert-manager is not installed', async () => {

@@ -53,6 +53,15 @@ function convertPrivateKey(source: unknown, notes: Notes): Record<string, unknow
   return out;
 }
 
+/** `Ingress web` when an Ingress or Gateway controls the Certificate (cert-manager's shims made it). */
+function shimOwner(metadata: unknown): string | undefined {
+  const refs = asRecord(metadata)?.ownerReferences;
+  const owner = (Array.isArray(refs) ? refs : [])
+    .map(asRecord)
+    .find((ref) => ref?.controller === true && (ref.kind === 'Ingress' || ref.kind === 'Gateway'));
+  return owner ? `${String(owner.kind)} ${String(owner.name)}` : undefined;
+}
+
 /** Converts one cert-manager Certificate; `issuers` says which issuers converted (as ACME issuers). */
 export function convertCertificate(
   source: Record<string, unknown>,
@@ -60,6 +69,14 @@ export function convertCertificate(
 ): CertificateConversion {
   const notes = new Notes();
   const spec = asRecord(source.spec) ?? {};
+  const shim = shimOwner(source.metadata);
+  if (shim) {
+    notes.add(
+      'metadata.ownerReferences',
+      `made by cert-manager's ingress-shim for ${shim}: acme6's ingress-shim makes its own Certificate from the annotated ${shim.split(' ')[0]} (annotate it acme6.io/issuer or acme6.io/cluster-issuer, or run the controller with --honor-cert-manager-annotations); not converted`,
+    );
+    return { notes };
+  }
   const metadata = convertMetadata(source.metadata, true, notes);
   const ref = asRecord(spec.issuerRef) ?? {};
   const group = asString(ref.group) ?? 'cert-manager.io';

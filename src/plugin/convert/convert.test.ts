@@ -126,6 +126,14 @@ describe('kubectl acme6 convert on the cert-manager fixtures', () => {
     expect(notes['spec.keystores']).toContain('no JKS or PKCS#12 keystores');
   });
 
+  it("leaves Certificates of cert-manager's ingress-shim to acme6's ingress-shim", () => {
+    const source = 'certificates.cert-manager.io team-b/shop-tls';
+    expect(find(source).object).toBeUndefined();
+    expect(notesOf(source)['metadata.ownerReferences']).toContain(
+      "made by cert-manager's ingress-shim for Ingress shop: acme6's ingress-shim makes its own Certificate",
+    );
+  });
+
   it('does not convert Certificates of non-ACME or external issuers', () => {
     expect(find('certificates.cert-manager.io team-a/internal').object).toBeUndefined();
     expect(notesOf('certificates.cert-manager.io team-a/internal')['spec.issuerRef']).toContain(
