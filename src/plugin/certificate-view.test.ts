@@ -94,7 +94,7 @@ describe('status certificate view', () => {
       ],
       now,
     });
-    expect(text).toContain('Certificate team/web (generation 2)');
+    expect(text).toContain('certificates.acme6.io team/web (generation 2)');
     expect(text).toMatch(/Private key: +ECDSA 256, rotation Always\n/); // the default size, spelled out
     expect(text).toContain('Ready=False  NamesMismatch  (since 10m ago) [for generation 1, spec is at 2]');
     expect(text).toContain('      missing *.web.example.test');

@@ -6,6 +6,7 @@ import { MANUAL_TRIGGER_REASON } from '../controllers/certificate/issuance-statu
 import { rows } from './layout.ts';
 import type { SecretReport } from './secret-report.ts';
 import { relative, when } from './time-text.ts';
+import { certificateName } from './names.ts';
 
 /** One Event about the Certificate (repeats already folded into `count` by the recorder). */
 export interface EventSummary {
@@ -186,7 +187,7 @@ export function formatCertificateStatus(input: StatusInput): string {
   const { certificate, now } = input;
   const { metadata, spec } = certificate;
   const lines = [
-    `Certificate ${metadata.namespace ?? ''}/${metadata.name ?? ''} (generation ${metadata.generation ?? '?'})${
+    `${certificateName(metadata.namespace ?? '', metadata.name ?? '')} (generation ${metadata.generation ?? '?'})${
       metadata.deletionTimestamp ? ' BEING DELETED' : ''
     }`,
     ...rows([

@@ -4,6 +4,7 @@ import { apiErrorMessage, isForbidden, isNotFound } from '../kube/errors.ts';
 import { formatCertificateStatus, type SecretState, type StatusInput } from './certificate-view.ts';
 import { readFileSync } from 'node:fs';
 import { PluginCluster } from './cluster.ts';
+import { certificateName } from './names.ts';
 import { convertObjects } from './convert/convert.ts';
 import { parseObjects } from './convert/input.ts';
 import { renderNotes, renderYaml } from './convert/render.ts';
@@ -18,7 +19,7 @@ async function statusCertificate(cluster: PluginCluster, name: string, io: Io): 
   const ns = cluster.namespace;
   const certificate = await cluster.get(name, ns);
   if (!certificate) {
-    io.err.write(`kubectl-acme6: certificate ${ns}/${name} not found\n`);
+    io.err.write(`kubectl-acme6: ${certificateName(ns, name)} not found\n`);
     return 1;
   }
   let secret: SecretState;
@@ -72,7 +73,7 @@ async function renew(
     } catch (err) {
       failed += 1;
       const hint = isForbidden(err) ? ' (renew needs "patch" on certificates/status in group acme6.io)' : '';
-      io.err.write(`certificate ${namespace}/${name}: ${apiErrorMessage(err)}${hint}\n`);
+      io.err.write(`${certificateName(namespace, name)}: ${apiErrorMessage(err)}${hint}\n`);
     }
   }
   return failed === 0 ? 0 : 1;

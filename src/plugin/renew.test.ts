@@ -81,7 +81,7 @@ describe('renew', () => {
     };
     expect(await requestRenewal(target, 'web', 'team', () => now)).toEqual({
       ok: true,
-      line: 'certificate team/web: renewal requested',
+      line: 'certificates.acme6.io team/web: renewal requested',
     });
     expect(writes).toEqual([
       { manager: ISSUANCE_FIELD_MANAGER, version: '10' },
@@ -96,7 +96,7 @@ describe('renew', () => {
     };
     expect(await requestRenewal(missing, 'nope', 'team', () => now)).toEqual({
       ok: false,
-      line: 'certificate team/nope: not found',
+      line: 'certificates.acme6.io team/nope: not found',
     });
     const forbidden: RenewalTarget = {
       get: () => Promise.resolve(cert()),

@@ -11,6 +11,7 @@ import {
   type IssuanceStatus,
 } from '../controllers/certificate/issuance-status.ts';
 import { isConflict } from '../kube/errors.ts';
+import { certificateName } from './names.ts';
 
 /** What to do for one Certificate. */
 export type RenewalPlan = { action: 'request'; status: IssuanceStatus } | { action: 'skip'; why: string };
@@ -57,7 +58,7 @@ export async function requestRenewal(
   namespace: string,
   now: () => Date,
 ): Promise<RenewalOutcome> {
-  const what = `certificate ${namespace}/${name}`;
+  const what = certificateName(namespace, name);
   for (let attempt = 0; attempt < 5; attempt += 1) {
     const certificate = await target.get(name, namespace);
     if (!certificate) return { ok: false, line: `${what}: not found` };

@@ -73,7 +73,7 @@ describe('S4: renewal behind basic auth', () => {
         [join(repoRoot, 'src/cmd/kubectl-acme6.ts'), 'renew', 'app', '-n', ns],
         { env: { ...process.env, KUBECONFIG: testbed().kubeconfigFile } },
       );
-      expect(stdout).toBe(`certificate ${ns}/app: renewal requested\n`);
+      expect(stdout).toBe(`certificates.acme6.io ${ns}/app: renewal requested\n`);
       await expect.poll(() => certStatus(ns, 'app', '{.status.revision}'), { timeout: 180_000 }).toBe('2');
       const second = await tlsSecret(ns, 'app-tls');
       expect(second.chainVerdict).toEqual({ valid: true });

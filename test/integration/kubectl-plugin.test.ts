@@ -59,7 +59,7 @@ describe('kubectl acme6', () => {
     const { leaf } = await tlsSecret(ns, 'shown-tls');
 
     const status = await kubectlWithPlugin('acme6', 'status', 'certificate', 'shown', '-n', ns);
-    expect(status).toContain(`Certificate ${ns}/shown (generation 1)`);
+    expect(status).toContain(`certificates.acme6.io ${ns}/shown (generation 1)`);
     expect(status).toMatch(/DNS names: +plugin\.example\.test, \*\.plugin\.example\.test\n/);
     expect(status).toMatch(/Ready=True {2}Ready {2}\(since /);
     expect(status).toMatch(/Private key: +ECDSA 256, rotation Always\n/);
@@ -101,7 +101,7 @@ describe('kubectl acme6', () => {
 
   it('says what is not there, with a non-zero exit', async () => {
     await expect(kubectlWithPlugin('acme6', 'status', 'certificate', 'absent', '-n', ns)).rejects.toThrow(
-      `certificate ${ns}/absent not found`,
+      `certificates.acme6.io ${ns}/absent not found`,
     );
     await expect(kubectlWithPlugin('acme6', 'inspect', 'secret', 'absent-tls', '-n', ns)).rejects.toThrow(
       `secret ${ns}/absent-tls not found`,
@@ -121,7 +121,7 @@ describe('kubectl acme6', () => {
       ...dns01Issuer('flaky', Buffer.from('not the right key at all!!').toString('base64')).slice(0, 1),
     );
     expect(await kubectlWithPlugin('acme6', 'renew', 'renewed', '-n', ns)).toBe(
-      `certificate ${ns}/renewed: renewal requested\n`,
+      `certificates.acme6.io ${ns}/renewed: renewal requested\n`,
     );
     // The failure is counted in status and stays in Issuing=False/Failed while the old certificate
     // still serves: nothing more is to be issued, but the failed request must stay visible.
@@ -160,7 +160,7 @@ describe('kubectl acme6', () => {
     const before = await revisions();
     const renewed = await kubectlWithPlugin('acme6', 'renew', '--all', '-n', ns);
     for (const entry of before)
-      expect(renewed).toContain(`certificate ${ns}/${entry.split('=')[0]}: renewal requested\n`);
+      expect(renewed).toContain(`certificates.acme6.io ${ns}/${entry.split('=')[0]}: renewal requested\n`);
     // Every Certificate of the namespace gets its next revision; none is left with an order in flight.
     const after = before.map((entry) => entry.replace(/=(\d+)$/, (_m, n: string) => `=${Number(n) + 1}`));
     await expect.poll(revisions, { timeout: 90_000 }).toEqual(after);
