@@ -292,3 +292,55 @@ describe('convertObjects on its own', () => {
     );
   });
 });
+
+describe('convert details', () => {
+  const issuerWith = (solver: object, acme: object = {}) =>
+    convertObjects(
+      [
+        {
+          apiVersion: 'cert-manager.io/v1',
+          kind: 'ClusterIssuer',
+          metadata: { name: 'x' },
+          spec: {
+            acme: {
+              server: 'https://acme.example.com/directory',
+              privateKeySecretRef: { name: 'acct' },
+              solvers: [solver],
+              ...acme,
+            },
+          },
+        },
+      ],
+      'default',
+    )[0]!;
+
+  it.each([
+    ['ns1.example.com', 'ns1.example.com:53'],
+    ['192.0.2.53:5353', '192.0.2.53:5353'],
+    ['2001:db8::53', '[2001:db8::53]:53'],
+    ['[2001:db8::53]:53', '[2001:db8::53]:53'],
+  ])('writes the RFC 2136 nameserver %s as %s', (given, written) => {
+    const out = issuerWith({ dns01: { rfc2136: { nameserver: given } } });
+    expect((out.object as { spec: { acme: { solvers: unknown[] } } }).spec.acme.solvers[0]).toEqual({
+      dns01: { rfc2136: { nameserver: written }, cnameStrategy: 'None' },
+    });
+    expect(validateObject(out.object).ok).toBe(true);
+  });
+
+  it('does not convert an issuer none of whose solvers carries over', () => {
+    const out = issuerWith({ dns01: { route53: { region: 'eu-west-1' } } });
+    expect(out.object).toBeUndefined();
+    expect(out.notes.map((n) => n.field)).toEqual([
+      'spec.acme.solvers[0].dns01.route53',
+      'spec.acme.solvers',
+    ]);
+  });
+
+  it('asks for the EAB key within the Secret when cert-manager left it out', () => {
+    const out = issuerWith(
+      { http01: { ingress: {} } },
+      { externalAccountBinding: { keyID: 'kid', keySecretRef: { name: 'eab' } } },
+    );
+    expect(out.notes.map((n) => n.field)).toContain('spec.acme.externalAccountBinding.keySecretRef.key');
+  });
+});
