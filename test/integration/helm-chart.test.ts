@@ -74,6 +74,10 @@ describe('values.schema.json and the templates refuse bad values', () => {
       'controller.podDisruptionBudget.minAvailable (2) must be less than controller.replicas (2), or no node could ever be drained',
     ],
     [
+      'controller.leaderElection.enabled=false',
+      'controller.replicas is 2 but controller.leaderElection.enabled is false: every replica would work on the same Certificates at once',
+    ],
+    [
       'prometheus.serviceMonitor.enabled=true,metricsService.enabled=false',
       'prometheus.serviceMonitor.enabled needs metricsService.enabled: the ServiceMonitor scrapes that Service',
     ],
