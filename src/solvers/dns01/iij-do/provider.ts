@@ -1,6 +1,7 @@
 // The IIJ DO-API dns-01 provider: find the zone among the service's zones, add or delete one TXT
 // record carrying our value, then commit (DO serves nothing until `PUT commit.json`). Unlike
 // lego, present and cleanUp are idempotent: the records are listed first.
+import { boundedText } from '../../../api/bounded-text.ts';
 import {
   Dns01TerminalError,
   Dns01TransientError,
@@ -124,7 +125,7 @@ export class IijDoProvider implements Dns01Provider {
       if (!split) {
         throw new Dns01TerminalError(
           `IIJ DO-API ${action} of ${record.fqdn}: no zone of service ${this.serviceCode} holds the name ` +
-            `(zones: ${zones.join(', ') || 'none'})`,
+            `(zones: ${boundedText(zones.join(', '), 512) || 'none'})`,
         );
       }
       const { zone, owner } = split;

@@ -1,5 +1,6 @@
 // Which pending edits of a zone acme6 may publish. A commit publishes every pending edit of the
 // zone, so acme6 commits only when all of them are its own dns-01 TXT changes.
+import { boundedText } from '../../../api/bounded-text.ts';
 import type { DpfDiff, DpfRecord } from './responses.ts';
 
 /** A quoted ACME key-authorization digest: base64url of SHA-256, 43 characters. */
@@ -24,5 +25,7 @@ export function describeEdit(diff: DpfDiff): string {
   const row = diff.new ?? diff.old;
   if (!row) return 'an unknown edit';
   const kind = diff.old === null ? 'addition' : row.state === 2 ? 'deletion' : 'update';
-  return `${row.rrtype} ${row.name} (${kind}${row.operator ? ` by ${row.operator}` : ''})`;
+  // Names and operators come from the API: bounded, as every foreign text in a message.
+  const text = `${row.rrtype} ${row.name} (${kind}${row.operator ? ` by ${row.operator}` : ''})`;
+  return boundedText(text, 256);
 }
