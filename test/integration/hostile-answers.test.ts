@@ -39,10 +39,13 @@ async function startHostileFront(authority: Awaited<ReturnType<typeof createCert
   const server = createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
     const self = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
     if (req.method === 'GET' && req.url === '/dir') {
-      void pebbleDirectory().then((dirBody) => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ ...dirBody, newOrder: `${self}/new-order` }));
-      });
+      pebbleDirectory().then(
+        (dirBody) => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ ...dirBody, newOrder: `${self}/new-order` }));
+        },
+        () => res.writeHead(502).end(),
+      );
       return;
     }
     if (req.method === 'POST' && req.url === '/new-order') {
@@ -86,6 +89,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await controller?.stop();
+  front?.closeAllConnections();
   front?.close();
   await pebble?.process.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
