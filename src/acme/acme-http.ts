@@ -1,6 +1,7 @@
 // ACME over HTTP: decoding answers and turning error answers into HttpProblemError, the one shape the
 // rest of the port classifies (see to-acme-error.ts).
 import { z } from 'zod';
+import { boundedText, MAX_URL } from '../api/bounded-text.ts';
 import { ACME_ERROR_PREFIX, type AcmeProblem } from './errors.ts';
 import type { HttpResponse } from './http-transport.ts';
 
@@ -38,20 +39,37 @@ export function decodeResponse(response: HttpResponse): AcmeResponse {
   return { status: response.status, headers: response.headers, data };
 }
 
-/** The RFC 8555 problem document in an answer, if it carries one. */
+/** Most subproblems kept from one problem document; the rest are counted, not quoted. */
+export const MAX_SUBPROBLEMS = 10;
+
+/**
+ * The RFC 8555 problem document in an answer, if it carries one. Every string in it is bounded
+ * (boundedText), so a CA's huge or hostile detail cannot blow up a status write or a log line.
+ */
 export function problemOf(response: AcmeResponse): AcmeProblem | undefined {
   const parsed = problemDocument.safeParse(response.data);
   if (!parsed.success) return undefined;
-  const problem: AcmeProblem = { type: parsed.data.type };
-  if (parsed.data.detail !== undefined) problem.detail = parsed.data.detail;
+  const problem: AcmeProblem = { type: boundedText(parsed.data.type, MAX_URL) };
+  if (parsed.data.detail !== undefined) problem.detail = boundedText(parsed.data.detail);
   if (parsed.data.status !== undefined) problem.status = parsed.data.status;
   if (parsed.data.subproblems !== undefined) {
-    problem.subproblems = parsed.data.subproblems.map((sub) => {
-      const copy: NonNullable<AcmeProblem['subproblems']>[number] = { type: sub.type };
-      if (sub.detail !== undefined) copy.detail = sub.detail;
-      if (sub.identifier !== undefined) copy.identifier = sub.identifier;
+    const subs = parsed.data.subproblems;
+    problem.subproblems = subs.slice(0, MAX_SUBPROBLEMS).map((sub) => {
+      const copy: NonNullable<AcmeProblem['subproblems']>[number] = { type: boundedText(sub.type, MAX_URL) };
+      if (sub.detail !== undefined) copy.detail = boundedText(sub.detail, 256);
+      if (sub.identifier !== undefined)
+        copy.identifier = {
+          type: boundedText(sub.identifier.type, 64),
+          value: boundedText(sub.identifier.value, 256),
+        };
       return copy;
     });
+    if (subs.length > MAX_SUBPROBLEMS) {
+      problem.subproblems.push({
+        type: 'truncated',
+        detail: `${subs.length - MAX_SUBPROBLEMS} more subproblems not shown`,
+      });
+    }
   }
   return problem;
 }
@@ -98,6 +116,6 @@ export function parseBody<T>(schema: z.ZodType<T>, response: AcmeResponse, what:
   const issue = parsed.error.issues[0];
   const where = issue && issue.path.length ? ` at ${issue.path.join('.')}` : '';
   throw new InvalidResponseError(
-    `expected ${what}, got a body that does not fit${where}: ${issue?.message ?? ''}`,
+    boundedText(`expected ${what}, got a body that does not fit${where}: ${issue?.message ?? ''}`),
   );
 }

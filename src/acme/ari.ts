@@ -1,6 +1,7 @@
 // ACME Renewal Information (RFC 9773): the certificate identifier, reading a renewalInfo answer,
 // and when to renew, with cert-manager's lifetime-based schedule as the fallback.
 import { z } from 'zod';
+import { MAX_URL } from '../api/bounded-text.ts';
 import { x509 } from '../crypto/x509.ts';
 import { certificateSerialBytes } from './der.ts';
 
@@ -49,7 +50,9 @@ export function parseRenewalInfo(body: unknown, retryAfter?: Date): RenewalInfo 
   const end = new Date(parsed.data.suggestedWindow.end);
   if (end.getTime() <= start.getTime()) return undefined;
   const info: RenewalInfo = { suggestedWindow: { start, end } };
-  if (parsed.data.explanationURL !== undefined) info.explanationURL = parsed.data.explanationURL;
+  // Optional and for people: a URL too long for status is dropped, not stored.
+  if (parsed.data.explanationURL !== undefined && parsed.data.explanationURL.length <= MAX_URL)
+    info.explanationURL = parsed.data.explanationURL;
   if (retryAfter !== undefined) info.retryAfter = retryAfter;
   return info;
 }

@@ -1,6 +1,7 @@
 // The server's JSON, checked and turned into the port's types. Unknown fields are dropped; fields
 // RFC 8555 marks required must be there, or the answer is an invalid response.
 import { z } from 'zod';
+import { MAX_URL } from '../api/bounded-text.ts';
 import { InvalidResponseError, parseBody, problemOf, type AcmeResponse } from './acme-http.ts';
 import type { AcmeProblem } from './errors.ts';
 import type {
@@ -13,7 +14,8 @@ import type {
 } from './port.ts';
 import { parseRetryAfter } from './retry-after.ts';
 
-const url = z.string().min(1);
+// URLs end up in status fields of at most MAX_URL characters; a CA sending longer ones is broken.
+const url = z.string().min(1).max(MAX_URL);
 const timestamp = z.iso.datetime({ offset: true });
 const identifier = z.object({ type: z.literal('dns'), value: z.string() });
 
@@ -112,6 +114,10 @@ export function toAccount(response: AcmeResponse, accountUrl: string): AcmeAccou
 export function locationOf(response: AcmeResponse, requestUrl: string, what: string): string {
   const location = response.headers.location;
   if (!location) throw new InvalidResponseError(`the answer to ${what} has no Location header`);
+  if (location.length > MAX_URL)
+    throw new InvalidResponseError(
+      `the Location header of the answer to ${what} is longer than ${MAX_URL} characters`,
+    );
   return new URL(location, requestUrl).href;
 }
 

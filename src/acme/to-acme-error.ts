@@ -1,5 +1,6 @@
 // The one place a failure becomes an AcmeError: classified, with Retry-After, in words a user reads
 // in a condition ("ACME server https://... rejected the order: rejectedIdentifier: ...").
+import { boundedText } from '../api/bounded-text.ts';
 import { HttpProblemError, InvalidResponseError } from './acme-http.ts';
 import { AcmeError, classifyHttpStatus, classifyProblem, describeProblem } from './errors.ts';
 import { TransportError } from './http-transport.ts';
@@ -62,7 +63,7 @@ export function toAcmeError(error: unknown, context: FailureContext): AcmeError 
   if (error instanceof HttpProblemError) return fromProblemAnswer(error, context);
   if (error instanceof TransportError) return fromTransport(error, context);
   const { server, operation } = context;
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = boundedText(error instanceof Error ? error.message : String(error));
   // An unexpected answer (or acme-client giving up on one, e.g. no Replay-Nonce) is the server's
   // fault or a passing proxy's: worth another try later.
   const prefix = error instanceof InvalidResponseError ? 'sent an invalid answer to' : 'failed';

@@ -86,6 +86,9 @@ export const certificateSpec = z
     secretDeletionPolicy: secretDeletionPolicy.optional(),
   })
   .superRefine((spec, ctx) => {
+    // Accepted by the schema so that a malformed value still says what is wrong with it, then
+    // refused: no field is accepted that does nothing (see the CRD's description of duration).
+    if (spec.duration !== undefined) celIssue(ctx, MESSAGE.durationUnsupported, ['duration']);
     if (spec.renewBefore !== undefined && spec.renewBeforePercentage !== undefined) {
       celIssue(ctx, MESSAGE.renewBeforeExclusive, ['renewBefore']);
     }

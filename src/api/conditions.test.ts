@@ -90,3 +90,17 @@ describe('condition helpers', () => {
     expect(result.error?.issues[0]?.path).toEqual([1]);
   });
 });
+
+describe('setCondition with a huge message', () => {
+  it('cuts the message so the apiserver accepts the status, and keeps its end', () => {
+    const huge = `rejected: ${'x'.repeat(100_000)}; next attempt at 2026-11-25T03:00:00Z (failure 1)`;
+    const conditions = setCondition(undefined, ready('False', 1, huge), t0);
+    const message = conditions[0]!.message;
+    expect(message.length).toBeLessThanOrEqual(4096);
+    expect(message).toMatch(/^rejected: x+ … \[truncated \d+ characters\] … x+; next attempt at /);
+    expect(message.endsWith('(failure 1)')).toBe(true);
+    expect(conditionList.safeParse(conditions).success).toBe(true);
+    // The same huge message again is no change, so no status write.
+    expect(setCondition(conditions, ready('False', 1, huge), t1)).toBe(conditions);
+  });
+});

@@ -2,6 +2,7 @@
 // controller-runtime's meta.SetStatusCondition does: lastTransitionTime moves only when the status
 // flips, observedGeneration always says which spec generation the condition describes.
 import { z } from 'zod';
+import { boundedText, MAX_MESSAGE } from './bounded-text.ts';
 import { PATTERN } from './patterns.ts';
 import { boundedString, patterned } from './validation.ts';
 
@@ -81,7 +82,9 @@ export function isConditionTrue(conditions: readonly Condition[] | undefined, ty
 /**
  * Sets one condition, returning a new list: lastTransitionTime is `now` only when the status flips (or
  * the condition is new), otherwise kept. Returns the input list itself when nothing changed, so a
- * caller can skip a status write by comparing references.
+ * caller can skip a status write by comparing references. The message is cut to MAX_MESSAGE
+ * characters: it often quotes a CA or a DNS API, and a message the apiserver rejects would lose the
+ * whole status write (and with it the backoff).
  */
 export function setCondition(
   conditions: readonly Condition[] | undefined,
@@ -95,7 +98,7 @@ export function setCondition(
     type: update.type,
     status: update.status,
     reason: update.reason,
-    message: update.message,
+    message: boundedText(update.message, MAX_MESSAGE),
     observedGeneration: update.observedGeneration,
     lastTransitionTime:
       existing && existing.status === update.status ? existing.lastTransitionTime : formatConditionTime(now),

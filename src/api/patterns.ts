@@ -66,6 +66,8 @@ export const MESSAGE = {
   renewBeforeExclusive:
     'renewBefore and renewBeforePercentage are mutually exclusive: set at most one of them',
   renewBeforeShorter: 'renewBefore must be shorter than duration',
+  durationUnsupported:
+    "duration is not supported: the ACME CA sets the certificate lifetime (Let's Encrypt refuses a requested one); remove it, and choose when to renew with renewBefore or renewBeforePercentage",
   ed25519Size: 'size must not be set when algorithm is Ed25519: Ed25519 keys have a fixed size',
   rsaSize: 'size must be 2048, 3072 or 4096 when algorithm is RSA',
   ecdsaSize: 'size must be 256 (P-256) or 384 (P-384) when algorithm is ECDSA',

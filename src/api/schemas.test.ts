@@ -55,7 +55,7 @@ describe('validateObject', () => {
         solvers: [
           {
             dns01: {
-              cnameStrategy: 'Follow',
+              cnameStrategy: 'None',
               propagation: { interval: '10s', nameservers: ['10.96.0.10:53'], timeout: '10m' },
               rfc2136: { nameserver: 'dns.lab.example:53', tsigAlgorithm: 'HMACSHA256' },
             },

@@ -174,7 +174,7 @@ export const dns01Solver = z
     iijDo: iijDoProvider.optional(),
     webhook: webhookProvider.optional(),
     propagation: propagation.prefault({}),
-    cnameStrategy: z.enum(['None', 'Follow']).default('Follow'),
+    cnameStrategy: z.enum(['None', 'Follow']).default('None'),
   })
   .superRefine((d, ctx) => {
     if (DNS01_PROVIDERS.filter((p) => d[p] !== undefined).length !== 1) celIssue(ctx, MESSAGE.dnsProvider);

@@ -3,6 +3,7 @@
 // the existing Event instead of creating another, so a retry loop cannot flood the namespace.
 import { hostname } from 'node:os';
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { boundedText, MAX_MESSAGE } from '../api/bounded-text.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { realClock } from '../runtime/clock.ts';
 import { silentLogger, type Logger } from '../runtime/logger.ts';
@@ -64,7 +65,9 @@ export class KubeEventRecorder implements EventRecorder {
     return this.pending;
   }
 
-  private record(ref: ObjectRef, type: string, reason: string, message: string): void {
+  private record(ref: ObjectRef, type: string, reason: string, text: string): void {
+    // Messages quote CAs and DNS APIs; a huge one would be rejected or bloat etcd.
+    const message = boundedText(text, MAX_MESSAGE);
     // Serialised so that a repeat always finds the Event its predecessor created.
     this.pending = this.pending.then(() =>
       this.write(ref, type, reason, message).catch((err: unknown) =>

@@ -80,6 +80,14 @@ async function failure(promise: Promise<unknown>): Promise<Error> {
   throw new Error('expected a rejection');
 }
 
+/** Removes the test's record at `owner` in `zone`, whatever state a failed run left it in. */
+function dropStaged(zone: string, owner: string): void {
+  const left = em()
+    .state.records(zone)
+    .find((x) => x.Owner === owner && x.Status !== 'DELETING');
+  if (left) em().state.delete(zone, left.Id);
+}
+
 /** POST lines among the requests since `seen`. */
 const postsSince = (seen: number): string[] =>
   em()
@@ -123,26 +131,112 @@ describe('IIJ DO-API provider against the emulator', () => {
     expect(await digTxt(testbedDns().primary, first.fqdn)).toEqual([]);
   });
 
-  it('serves staged records only after a commit, and refuses exact duplicates', async () => {
+  it('serves staged records only after a commit, which is service-wide, and refuses exact duplicates', () => {
     const label = uniqueLabel('staged');
     const body = { Owner: `${label}.${ZONE}`, TTL: '300', RecordType: 'TXT', RData: 'staged' };
     const staged = em().state.add('acme6.test', body);
     expect(staged).toMatchObject({ Owner: label, Status: 'ADDING', RData: '"staged"' });
     expect(() => em().state.add('acme6.test', { ...body, RData: '"staged"' })).toThrow(/already exists/);
     expect(() => em().state.add('acme6.test', { ...body, TTL: '60' })).toThrow(/invalid parameters/);
-    expect(await digTxt(testbedDns().primary, `${label}.${ZONE}`)).toEqual([]);
-    // The commit is service-wide: our present publishes the staged record too, as DO would.
-    const r = record();
-    await provider().present(r);
-    expect(await digTxt(testbedDns().primary, `${label}.${ZONE}`)).toEqual(['staged']);
-    em().state.delete(
-      'acme6.test',
+    em().state.add('example.test', { ...body, Owner: label });
+    expect(
       em()
-        .state.records('acme6.test')
-        .find((x) => x.Owner === label)!.Id,
-    );
+        .state.published('acme6.test')
+        .find((x) => x.Id === staged.Id),
+    ).toBeUndefined();
+    // One commit publishes the staged edits of every zone of the service.
+    em().state.commit();
+    expect(em().state.published('acme6.test')).toContainEqual(expect.objectContaining({ Owner: label }));
+    expect(em().state.published('example.test')).toContainEqual(expect.objectContaining({ Owner: label }));
+    for (const zone of ['acme6.test', 'example.test']) {
+      em().state.delete(
+        zone,
+        em()
+          .state.records(zone)
+          .find((x) => x.Owner === label)!.Id,
+      );
+    }
+    em().state.commit();
+    expect(
+      em()
+        .state.records('example.test')
+        .filter((x) => x.Owner === label),
+    ).toEqual([]);
+  });
+
+  it("never commits while another zone of the service has someone else's staged edit, and says why", async () => {
+    const label = uniqueLabel('foreign');
+    const foreign = em().state.add('example.test', {
+      Owner: label,
+      TTL: '300',
+      RecordType: 'TXT',
+      RData: 'half-finished change',
+    });
+    const r = record();
+    try {
+      const err = await failure(provider().present(r));
+      expect(err).toBeInstanceOf(Dns01TransientError);
+      expect(err.message).toContain(`service ${SERVICE_CODE} has 1 staged edit(s) that are not acme6's`);
+      expect(err.message).toContain(`TXT ${label}.example.test (addition)`);
+      expect(err.message).toContain('a commit is service-wide and would publish them too');
+      // Nothing was published, ours was not even staged, and the foreign edit is still pending.
+      expect(
+        em()
+          .state.records('example.test')
+          .find((x) => x.Id === foreign.Id)?.Status,
+      ).toBe('ADDING');
+      expect(await digTxt(testbedDns().primary, `${label}.example.test.`)).toEqual([]);
+      expect(
+        em()
+          .state.records('acme6.test')
+          .filter((x) => x.RData === `"${r.value}"`),
+      ).toEqual([]);
+      // Nothing to remove means nothing to commit, so the foreign edit does not stand in the way.
+      await expect(provider().cleanUp(r)).resolves.toBeUndefined();
+    } finally {
+      dropStaged('example.test', label);
+    }
+    await provider().present(r);
+    expect(await digTxt(testbedDns().primary, r.fqdn)).toEqual([r.value]);
     await provider().cleanUp(r);
-    expect(await digTxt(testbedDns().primary, `${label}.${ZONE}`)).toEqual([]);
+    expect(await digTxt(testbedDns().primary, r.fqdn)).toEqual([]);
+  });
+
+  it('looks again right before its commit: an edit staged meanwhile by someone else is not published', async () => {
+    const label = uniqueLabel('meanwhile');
+    let foreignId = '';
+    em().faults.afterNextRecordWrite(() => {
+      foreignId = em().state.add('sub.example.test', {
+        Owner: label,
+        TTL: '300',
+        RecordType: 'A',
+        RData: '192.0.2.7',
+      }).Id;
+    });
+    const r = record();
+    try {
+      const err = await failure(provider().present(r));
+      expect(err).toBeInstanceOf(Dns01TransientError);
+      expect(err.message).toContain(`A ${label}.sub.example.test (addition)`);
+      expect(
+        em()
+          .state.records('sub.example.test')
+          .find((x) => x.Id === foreignId)?.Status,
+      ).toBe('ADDING');
+      // Ours stays staged; the next present commits it once the way is clear.
+      expect(
+        em()
+          .state.records('acme6.test')
+          .find((x) => x.RData === `"${r.value}"`)?.Status,
+      ).toBe('ADDING');
+      expect(await digTxt(testbedDns().primary, r.fqdn)).toEqual([]);
+    } finally {
+      em().faults.reset();
+      dropStaged('sub.example.test', label);
+    }
+    await provider().present(r);
+    expect(await digTxt(testbedDns().primary, r.fqdn)).toEqual([r.value]);
+    await provider().cleanUp(r);
   });
 
   it('finishes a present or cleanUp whose commit never happened (staged by an interrupted run)', async () => {

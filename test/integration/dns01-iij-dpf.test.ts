@@ -186,6 +186,38 @@ describe('IIJ DPF provider against the emulator', () => {
     await provider().cleanUp(r);
   });
 
+  it('looks again right before its commit: an edit someone else stages meanwhile is not published', async () => {
+    const zone = dpf().state.zoneByName(ZONE)!;
+    const foreign = {
+      id: 'rMeanwhileEd01',
+      name: `mail.${ZONE}`,
+      ttl: 300,
+      rrtype: 'A',
+      rdata: [{ value: '192.0.2.25' }],
+      labels: {},
+      state: 1,
+      description: 'started while acme6 was writing',
+      operator: 'SA0000002',
+    };
+    dpf().faults.afterNextRecordWrite(() => zone.editing.push(foreign));
+    const r = record();
+    try {
+      const err = await failure(provider().present(r));
+      expect(err).toBeInstanceOf(Dns01TransientError);
+      expect(err.message).toContain(`A mail.${ZONE} (addition by SA0000002)`);
+      expect(err.message).toContain('a commit would publish them too');
+      expect(zone.published.find((row) => row.id === foreign.id)).toBeUndefined();
+      expect(await digTxt(testbedDns().primary, r.fqdn)).toEqual([]);
+    } finally {
+      dpf().faults.reset();
+      zone.editing = zone.editing.filter((row) => row.id !== foreign.id);
+    }
+    // Our own staged edit is picked up and committed once the way is clear.
+    await provider().present(r);
+    expect(await digTxt(testbedDns().primary, r.fqdn)).toEqual([r.value]);
+    await provider().cleanUp(r);
+  });
+
   it('works when jobs run for several polls and changes land only when they complete', async () => {
     dpf().configureJobs({ polls: 3, applyAt: 'complete' });
     try {
@@ -340,6 +372,8 @@ describe('DPF emulator fidelity', () => {
       'POST /zones/{zone}/records',
       'GET /jobs/{job}',
       'GET /jobs/{job}',
+      // Pending edits again, right before the commit.
+      'GET /zones/{zone}/records/diffs',
       'PATCH /zones/{zone}/changes',
       'GET /jobs/{job}',
       'GET /jobs/{job}',

@@ -32,7 +32,6 @@ describe('ingress-shim annotations', () => {
     const result = readIngressOptions(
       {
         'acme6.io/issuer': 'team',
-        'acme6.io/duration': '2160h',
         'acme6.io/renew-before': '360h',
         'acme6.io/private-key-algorithm': 'RSA',
         'acme6.io/private-key-size': '3072',
@@ -49,7 +48,6 @@ describe('ingress-shim annotations', () => {
       options: {
         issuerRef: { name: 'team', kind: 'Issuer' },
         spec: {
-          duration: '2160h',
           renewBefore: '360h',
           privateKey: { algorithm: 'RSA', size: 3072, rotationPolicy: 'Never' },
           secretDeletionPolicy: 'Delete',
@@ -77,10 +75,7 @@ describe('ingress-shim annotations', () => {
     [{ 'acme6.io/issuer': 'a', 'acme6.io/duration': '90d' }, 'acme6.io/duration'],
     [{ 'acme6.io/issuer': 'a', 'acme6.io/duration': '59m' }, 'acme6.io/duration'],
     [{ 'acme6.io/issuer': 'a', 'acme6.io/renew-before': '-1h' }, 'acme6.io/renew-before'],
-    [
-      { 'acme6.io/issuer': 'a', 'acme6.io/duration': '2h', 'acme6.io/renew-before': '2h' },
-      'acme6.io/renew-before',
-    ],
+    [{ 'acme6.io/issuer': 'a', 'acme6.io/duration': '2160h' }, 'acme6.io/duration'],
     [
       { 'acme6.io/issuer': 'a', 'acme6.io/renew-before': '1h', 'acme6.io/renew-before-percentage': '10' },
       'acme6.io/renew-before',
@@ -113,6 +108,20 @@ describe('ingress-shim annotations', () => {
     const problems = result.kind === 'invalid' ? result.problems : [];
     expect(problems.map((p) => p.where)).toEqual([where]);
     expect(problems[0]!.message.length).toBeGreaterThan(5);
+  });
+
+  it('refuses acme6.io/duration, which the CA would ignore, and says what to use instead', () => {
+    const result = readIngressOptions({ 'acme6.io/issuer': 'a', 'acme6.io/duration': '2160h' }, {});
+    expect(result).toEqual({
+      kind: 'invalid',
+      problems: [
+        {
+          where: 'acme6.io/duration',
+          message:
+            "duration is not supported: the ACME CA sets the certificate lifetime (Let's Encrypt refuses a requested one); remove it, and choose when to renew with renewBefore or renewBeforePercentage",
+        },
+      ],
+    });
   });
 
   it('reports every bad annotation of one Ingress, once each', () => {

@@ -131,10 +131,14 @@ export function convertCertificate(
     dnsNames,
     issuerRef: { name, kind, group: GROUP },
   };
-  for (const key of ['duration', 'renewBefore'] as const) {
-    const value = asString(spec[key]);
-    if (value) out[key] = value;
+  if (asString(spec.duration)) {
+    notes.add(
+      'spec.duration',
+      'acme6 refuses spec.duration: the ACME CA sets the lifetime (choose it with an issuer profile); not carried over',
+    );
   }
+  const renewBefore = asString(spec.renewBefore);
+  if (renewBefore) out.renewBefore = renewBefore;
   if (typeof spec.renewBeforePercentage === 'number') out.renewBeforePercentage = spec.renewBeforePercentage;
   out.privateKey = convertPrivateKey(spec.privateKey, notes);
   const template = asRecord(spec.secretTemplate);

@@ -90,12 +90,12 @@ describe('kubectl acme6 convert on the cert-manager fixtures', () => {
     });
   });
 
-  it('names the issuer in acme6.io and keeps names, lifetime, renewal and the secret template', () => {
+  it('names the issuer in acme6.io and keeps names, renewal and the secret template, not the lifetime', () => {
+    expect(spec('certificates.cert-manager.io team-a/everything')).not.toHaveProperty('duration');
     expect(spec('certificates.cert-manager.io team-a/everything')).toMatchObject({
       secretName: 'everything-tls',
       dnsNames: ['shop.example.com', 'www.shop.example.com'],
       issuerRef: { name: 'letsencrypt-prod', kind: 'ClusterIssuer', group: 'acme6.io' },
-      duration: '2160h',
       renewBefore: '360h',
       privateKey: { algorithm: 'ECDSA', size: 384, rotationPolicy: 'Never' },
       secretTemplate: {
@@ -111,6 +111,7 @@ describe('kubectl acme6 convert on the cert-manager fixtures', () => {
       [
         'spec.additionalOutputFormats',
         'spec.commonName',
+        'spec.duration',
         'spec.emailAddresses',
         'spec.ipAddresses',
         'spec.isCA',

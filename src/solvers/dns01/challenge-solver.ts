@@ -1,6 +1,7 @@
-// dns-01 for the issuance: find where the TXT record goes (following a CNAME on _acme-challenge),
-// publish it through the issuer's DNS provider, and ask every authoritative server whether it has
-// it. One check per call; the controller comes back after the configured interval.
+// dns-01 for the issuance: find where the TXT record goes (following a CNAME on _acme-challenge
+// only when the issuer opts in with cnameStrategy Follow), publish it through the issuer's DNS
+// provider, and ask every authoritative server whether it has it.
+// One check per call; the controller comes back after the configured interval.
 import type { Dns01Solver } from '../../api/solver.ts';
 import { durationNanos } from '../../api/validation.ts';
 import type {
@@ -72,7 +73,7 @@ export class Dns01ChallengeSolver implements ChallengeSolver {
 
   private async locate(task: ChallengeTask, config: Dns01Solver): Promise<ChallengeRecord> {
     const location = await locateChallengeRecord(task.domain, {
-      cnameStrategy: config.cnameStrategy ?? 'Follow',
+      cnameStrategy: config.cnameStrategy ?? 'None',
       lookup: this.lookup(config),
     });
     return { fqdn: location.fqdn, zone: location.zone, value: task.value };

@@ -1,5 +1,16 @@
-import { describe, expect, it } from 'vitest';
-import { sendWithRetries, type Outcome, type RetryPlan, type Verdict } from './https-exchange.ts';
+import { Agent, createServer, type Server } from 'node:https';
+import type { ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { mintCertificate } from '../../acme/testing.ts';
+import {
+  exchange,
+  MAX_RESPONSE_BYTES,
+  sendWithRetries,
+  type Outcome,
+  type RetryPlan,
+  type Verdict,
+} from './https-exchange.ts';
 import { Dns01TerminalError, Dns01TransientError } from './provider.ts';
 
 const plan = (over: Partial<RetryPlan> = {}): RetryPlan => ({
@@ -58,5 +69,62 @@ describe('sendWithRetries', () => {
     const again = script({ error: new Error('socket hang up') }, { status: 200, text: 'ok' });
     await expect(sendWithRetries(plan(), again.send, judge)).resolves.toBe('ok');
     expect(again.sent()).toBe(2);
+  });
+});
+
+describe('exchange', () => {
+  let server: Server | undefined;
+  let agent: Agent | undefined;
+  afterEach(() => {
+    agent?.destroy();
+    server?.closeAllConnections();
+    server?.close();
+  });
+
+  /** An HTTPS server on localhost with a self-signed certificate, and an agent that trusts it. */
+  async function serve(handler: (res: ServerResponse) => void): Promise<string> {
+    const leaf = await mintCertificate({ commonName: 'localhost', dnsNames: ['localhost'], ca: true });
+    server = createServer({ cert: leaf.pem, key: leaf.keyPem }, (_req, res) => handler(res));
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    agent = new Agent({ ca: leaf.pem });
+    return `https://localhost:${(server.address() as AddressInfo).port}/x`;
+  }
+
+  it('gives up at the deadline even while the server keeps trickling bytes', async () => {
+    const url = await serve((res) => {
+      res.writeHead(200);
+      const drip = setInterval(() => res.write('.'), 50);
+      res.on('close', () => clearInterval(drip));
+    });
+    const started = Date.now();
+    const outcome = await exchange({ url, method: 'GET', agent: agent!, headers: {}, timeoutMs: 600 });
+    expect(outcome).toEqual({ error: new Error('no complete answer within 600 ms') });
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('refuses an answer larger than MAX_RESPONSE_BYTES', async () => {
+    const url = await serve((res) => {
+      res.writeHead(200);
+      res.end(Buffer.alloc(MAX_RESPONSE_BYTES + 1024, 'a'));
+    });
+    const outcome = await exchange({ url, method: 'GET', agent: agent!, headers: {}, timeoutMs: 10_000 });
+    expect(outcome).toEqual({ error: new Error(`answer larger than ${MAX_RESPONSE_BYTES} bytes`) });
+  });
+
+  it('returns a complete answer', async () => {
+    const url = await serve((res) => res.end('{"ok":true}'));
+    const outcome = await exchange({ url, method: 'GET', agent: agent!, headers: {}, timeoutMs: 10_000 });
+    expect(outcome).toEqual({ status: 200, text: '{"ok":true}' });
+  });
+});
+
+describe('sendWithRetries bounds what the API said', () => {
+  it('cuts a huge error body in the message', async () => {
+    const s = script({ status: 400, text: 'e'.repeat(100_000) });
+    const error = await sendWithRetries(plan(), s.send, judge).catch((e: unknown) => e);
+    expect((error as Error).message.length).toBeLessThanOrEqual(1100);
+    expect((error as Error).message).toMatch(
+      /^TEST GET \/x: HTTP 400: e+ … \[truncated \d+ characters\] … e+$/,
+    );
   });
 });

@@ -1,6 +1,7 @@
 // One HTTPS exchange and the bounded retry loop that the IIJ clients share. What counts as success,
 // and which failures are safe to repeat, stays with each API: a retry must never duplicate a change.
 import { type Agent, request } from 'node:https';
+import { boundedText } from '../../api/bounded-text.ts';
 import { dns01Error, type Dns01ErrorKind } from './provider.ts';
 
 /** One HTTP outcome: an answer, or a failure before any answer arrived. */
@@ -16,25 +17,51 @@ export interface ExchangeRequest {
   timeoutMs: number;
 }
 
-/** Sends one request; never rejects: a network failure or timeout is an Outcome too. */
+/** Largest answer read from an IIJ API; a bigger one is a failure, not a memory hog. */
+export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Sends one request; never rejects: a network failure, a body over MAX_RESPONSE_BYTES or the
+ * deadline is an Outcome too. `timeoutMs` bounds the whole exchange (connect, send, every byte of
+ * the answer), not only idle gaps: a server trickling bytes cannot hold a worker.
+ */
 export function exchange(req: ExchangeRequest): Promise<Outcome> {
   return new Promise((resolve) => {
+    let settled = false;
+    const finish = (outcome: Outcome): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      resolve(outcome);
+    };
     const outgoing = request(
       req.url,
       { method: req.method, agent: req.agent, headers: req.headers },
       (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_RESPONSE_BYTES) {
+            outgoing.destroy(new Error(`answer larger than ${MAX_RESPONSE_BYTES} bytes`));
+            return;
+          }
+          chunks.push(c);
+        });
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+          finish({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
         );
-        res.on('error', (error) => resolve({ error }));
+        res.on('error', (error) => finish({ error }));
+        res.on('close', () => {
+          if (!res.complete) finish({ error: new Error('the answer was cut off') });
+        });
       },
     );
-    outgoing.setTimeout(req.timeoutMs, () =>
-      outgoing.destroy(new Error(`no answer within ${req.timeoutMs} ms`)),
+    const deadline = setTimeout(
+      () => outgoing.destroy(new Error(`no complete answer within ${req.timeoutMs} ms`)),
+      req.timeoutMs,
     );
-    outgoing.on('error', (error) => resolve({ error }));
+    outgoing.on('error', (error) => finish({ error }));
     outgoing.end(req.body);
   });
 }
@@ -77,7 +104,7 @@ export async function sendWithRetries<T>(
         await pause(plan.backoffMs * 2 ** (attempt - 1));
         continue;
       }
-      throw dns01Error('transient', `${plan.what} failed: ${outcome.error.message}`, {
+      throw dns01Error('transient', `${plan.what} failed: ${boundedText(outcome.error.message)}`, {
         cause: outcome.error,
       });
     }
@@ -87,7 +114,8 @@ export async function sendWithRetries<T>(
       await pause(plan.backoffMs * 2 ** (attempt - 1));
       continue;
     }
-    throw dns01Error(verdict.kind, `${plan.what}: ${verdict.message}`);
+    // The message quotes the API's answer: bounded, so a huge error body cannot reach status.
+    throw dns01Error(verdict.kind, `${plan.what}: ${boundedText(verdict.message)}`);
   }
 }
 

@@ -165,3 +165,23 @@ describe('judging one TXT answer', () => {
     expect(judgeTxtAnswer(server, lame, record, false).state).toBe('present');
   });
 });
+
+describe('summarizePropagation with many servers', () => {
+  it('stays within what status.selfCheck holds (4096 characters)', () => {
+    const checks = Array.from({ length: 300 }, (_, i) => ({
+      nameserver: parseNameserver(`192.0.2.${i % 250}:53`),
+      state: 'missing' as const,
+      detail: `192.0.2.${i % 250}:53 (ns${i}.${'long-label.'.repeat(20)}example.test.) does not have the TXT value yet`,
+    }));
+    const summary = summarizePropagation({
+      fqdn: '_acme-challenge.a.test.',
+      value: 'v',
+      checks,
+      propagated: false,
+    });
+    expect(summary.length).toBeLessThanOrEqual(4096);
+    expect(summary).toMatch(
+      /^TXT value at _acme-challenge\.a\.test\. is at 0 of 300 nameservers; .*\[truncated \d+ characters\]/,
+    );
+  });
+});

@@ -1,6 +1,7 @@
 // Has every nameserver the CA might ask got the TXT value yet? Asks each of the zone's
 // authoritative servers directly (or the configured nameservers instead) once, and says which ones
 // lack it. It never waits: the controller re-checks with a delayed requeue.
+import { boundedText, MAX_MESSAGE } from '../../api/bounded-text.ts';
 import type { DnsLookup } from './client/lookup.ts';
 import { describeNameserver, type Nameserver } from './client/nameserver.ts';
 import type { DnsQuerier } from './client/querier.ts';
@@ -96,7 +97,7 @@ export async function authoritativeNameservers(zone: string, lookup: DnsLookup):
   }
   if (namesByAddress.size === 0) {
     throw new Dns01TransientError(
-      `the nameservers of zone ${fqdn(zone)} (${names.join(', ')}) have no addresses`,
+      `the nameservers of zone ${fqdn(zone)} (${boundedText(names.join(', '))}) have no addresses`,
     );
   }
   return [...namesByAddress].map(([host, labels]) => ({ host, port: 53, label: labels.join(', ') }));
@@ -149,5 +150,6 @@ export function summarizePropagation(report: PropagationReport): string {
   const present = report.checks.filter((c) => c.state === 'present').length;
   const head = `TXT value at ${report.fqdn} is at ${present} of ${report.checks.length} nameservers`;
   const lacking = report.checks.filter((c) => c.state !== 'present').map((c) => c.detail);
-  return lacking.length === 0 ? head : `${head}; ${lacking.join('; ')}`;
+  // Server names come from DNS and a zone may list many: the summary goes to status.selfCheck.
+  return boundedText(lacking.length === 0 ? head : `${head}; ${lacking.join('; ')}`, MAX_MESSAGE);
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { dns01Solver } from '../../api/solver.ts';
 import { lookupThrough } from './client/lookup.ts';
 import { parseNameserver } from './client/nameserver.ts';
 import { Dns01TerminalError } from './provider.ts';
@@ -82,6 +83,17 @@ describe('locating the challenge record', () => {
   it('writes at _acme-challenge itself with None', async () => {
     expect(
       await locateChallengeRecord('alias.example.test', { cnameStrategy: 'None', lookup: lookupOver(zones) }),
+    ).toEqual({
+      fqdn: '_acme-challenge.alias.example.test.',
+      zone: 'example.test.',
+      cnameChain: [],
+    });
+  });
+
+  it('does not follow the CNAME when the issuer leaves cnameStrategy out (None is the default)', async () => {
+    const { cnameStrategy } = dns01Solver.parse({ rfc2136: { nameserver: server } });
+    expect(
+      await locateChallengeRecord('alias.example.test', { cnameStrategy, lookup: lookupOver(zones) }),
     ).toEqual({
       fqdn: '_acme-challenge.alias.example.test.',
       zone: 'example.test.',

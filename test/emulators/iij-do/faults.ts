@@ -10,6 +10,22 @@ export class Faults {
   private failures: { status: FaultStatus; method: string | undefined }[] = [];
   /** Added to the emulator's clock when checking x-iijapi-Expire. */
   clockAheadMs = 0;
+  private afterWrite: (() => void) | undefined;
+
+  /**
+   * Runs `fn` once, right after the next record write (POST or DELETE of a record) was served:
+   * tests use it to stage someone else's edit between acme6's write and its commit.
+   */
+  afterNextRecordWrite(fn: () => void): void {
+    this.afterWrite = fn;
+  }
+
+  /** The armed after-write action, if any, disarming it. */
+  takeAfterRecordWrite(): (() => void) | undefined {
+    const fn = this.afterWrite;
+    this.afterWrite = undefined;
+    return fn;
+  }
 
   /** The next `count` requests (of `method`, if given) get `status` and change nothing. */
   failRequests(count: number, status: FaultStatus, method?: string): void {
@@ -37,5 +53,6 @@ export class Faults {
   reset(): void {
     this.failures = [];
     this.clockAheadMs = 0;
+    this.afterWrite = undefined;
   }
 }

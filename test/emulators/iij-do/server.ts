@@ -100,6 +100,7 @@ export class IijDoEmulator {
         Date.now() + this.faults.clockAheadMs,
       );
       body = { RequestId: requestId(), ...(await this.route(method, rawPath, req, raw)) };
+      if (method === 'POST' || method === 'DELETE') this.faults.takeAfterRecordWrite()?.();
     } catch (err) {
       const apiError =
         err instanceof DoApiError

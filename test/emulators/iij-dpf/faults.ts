@@ -6,6 +6,7 @@ import { cannedError } from './errors.ts';
 export class Faults {
   private failures: { error: DpfApiError; method: string | undefined }[] = [];
   private failingJobs = 0;
+  private afterWrite: (() => void) | undefined;
 
   /** The next `count` requests (of `method`, if given) get `status` instead of an answer. */
   failRequests(count: number, status: 406 | 429 | 500 | 503 | 504, method?: string): void {
@@ -30,9 +31,25 @@ export class Faults {
     return true;
   }
 
+  /**
+   * Runs `fn` once, right after the next record write (POST, PATCH or DELETE under /records) was
+   * served: tests use it to stage someone else's edit between acme6's write and its commit.
+   */
+  afterNextRecordWrite(fn: () => void): void {
+    this.afterWrite = fn;
+  }
+
+  /** The armed after-write action, if any, disarming it. */
+  takeAfterRecordWrite(): (() => void) | undefined {
+    const fn = this.afterWrite;
+    this.afterWrite = undefined;
+    return fn;
+  }
+
   /** Disarms everything. */
   reset(): void {
     this.failures = [];
     this.failingJobs = 0;
+    this.afterWrite = undefined;
   }
 }

@@ -126,7 +126,10 @@ export class IijDpfEmulator {
         throw new DpfApiError(400, 'ParameterError', 'JSON parse error occurred.');
       }
     }
-    return handle(this.ctx, { method: req.method ?? 'GET', path, query: url.searchParams, body, operator });
+    const method = req.method ?? 'GET';
+    const answer = await handle(this.ctx, { method, path, query: url.searchParams, body, operator });
+    if (method !== 'GET' && /\/records(\/|$)/.test(path)) this.faults.takeAfterRecordWrite()?.();
+    return answer;
   }
 }
 

@@ -5,7 +5,7 @@ import { encodeName } from '../wire/name.ts';
 import { encodeTxtRdata } from '../wire/txt.ts';
 import { respondTo, startScriptedDnsServer, type ScriptedDnsServer } from '../testing-server.ts';
 import { WireDnsQuerier } from './querier.ts';
-import { DnsTransportError, exchangeTcp } from './transport.ts';
+import { DnsTransportError, exchangeTcp, exchangeUdp } from './transport.ts';
 
 let server: ScriptedDnsServer | undefined;
 afterEach(async () => {
@@ -84,5 +84,21 @@ describe('TCP exchange', () => {
     await expect(
       exchangeTcp({ host: '127.0.0.1', port: server.port }, Buffer.alloc(12), 200),
     ).rejects.toThrow('no answer within 200 ms');
+  });
+});
+
+describe('exchangeUdp deadline', () => {
+  it('covers resolving a nameserver given by name, not only the wait for the answer', async () => {
+    const hanging = () => new Promise<never>(() => undefined);
+    const started = Date.now();
+    const error = await exchangeUdp(
+      { host: 'ns.slow.example', port: 53 },
+      Buffer.alloc(12),
+      300,
+      hanging,
+    ).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(DnsTransportError);
+    expect((error as Error).message).toBe('ns.slow.example:53 over UDP: no answer within 300 ms');
+    expect(Date.now() - started).toBeLessThan(3000);
   });
 });

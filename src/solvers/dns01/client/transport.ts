@@ -54,14 +54,35 @@ async function addressOf(host: string): Promise<{ address: string; family: 4 | 6
   return { address: found.address, family: found.family === 6 ? 6 : 4 };
 }
 
-/** Sends `request` in one datagram and resolves with the first matching response datagram. */
-export async function exchangeUdp(server: Nameserver, request: Buffer, timeoutMs: number): Promise<Buffer> {
+/** How a nameserver's host becomes an address; tests replace it. */
+export type AddressResolver = (host: string) => Promise<{ address: string; family: 4 | 6 }>;
+
+/**
+ * Sends `request` in one datagram and resolves with the first matching response datagram.
+ * `timeoutMs` covers everything, including resolving a nameserver given by name.
+ */
+export async function exchangeUdp(
+  server: Nameserver,
+  request: Buffer,
+  timeoutMs: number,
+  resolveAddress: AddressResolver = addressOf,
+): Promise<Buffer> {
+  const started = Date.now();
   let target: { address: string; family: 4 | 6 };
+  let lookupTimer: NodeJS.Timeout | undefined;
   try {
-    target = await addressOf(server.host);
+    target = await Promise.race([
+      resolveAddress(server.host),
+      new Promise<never>((_, reject) => {
+        lookupTimer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
   } catch (err) {
     throw new DnsTransportError(server, 'UDP', reasonOf(err), { cause: err });
+  } finally {
+    clearTimeout(lookupTimer);
   }
+  const remainingMs = Math.max(1, timeoutMs - (Date.now() - started));
   const socket = createSocket(target.family === 6 ? 'udp6' : 'udp4');
   return await new Promise<Buffer>((resolve, reject) => {
     const finish = (fn: () => void): void => {
@@ -73,7 +94,7 @@ export async function exchangeUdp(server: Nameserver, request: Buffer, timeoutMs
     };
     const timer = setTimeout(
       () => finish(() => reject(new DnsTransportError(server, 'UDP', `no answer within ${timeoutMs} ms`))),
-      timeoutMs,
+      remainingMs,
     );
     socket.on('error', (err) =>
       finish(() => reject(new DnsTransportError(server, 'UDP', reasonOf(err), { cause: err }))),

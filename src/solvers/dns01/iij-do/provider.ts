@@ -1,6 +1,8 @@
 // The IIJ DO-API dns-01 provider: find the zone among the service's zones, add or delete one TXT
 // record carrying our value, then commit (DO serves nothing until `PUT commit.json`). Unlike
-// lego, present and cleanUp are idempotent: the records are listed first.
+// lego, present and cleanUp are idempotent (the records are listed first), and they never commit
+// while someone else's edits are staged in any zone of the service, since the commit publishes those too.
+import { boundedText } from '../../../api/bounded-text.ts';
 import {
   Dns01TerminalError,
   Dns01TransientError,
@@ -10,6 +12,7 @@ import {
 } from '../provider.ts';
 import { DoHttp } from './http.ts';
 import { serialise } from '../zone-queue.ts';
+import { describeEdit, foreignEdits } from './pending.ts';
 import { apiPath, splitName, txtRecordBody, unquoteRdata } from './requests.ts';
 import { parseRecordList, parseZoneList, type DoRecord } from './responses.ts';
 
@@ -29,6 +32,15 @@ export interface IijDoSettings {
   backoffMs?: number;
   /** Added to the clock when signing; tests simulate a skewed host clock with it. */
   clockSkewMs?: number;
+}
+
+/** What one present or cleanUp works with, inside the service's queue. */
+interface ZoneStep {
+  zone: string;
+  owner: string;
+  ours: DoRecord[];
+  /** Commits the service, refusing while others' staged edits would be published too. */
+  commit: () => Promise<void>;
 }
 
 /** TTL of TXT records acme6 creates: lego's default and the smallest the API allows. */
@@ -72,10 +84,11 @@ export class IijDoProvider implements Dns01Provider {
   }
 
   present(record: ChallengeRecord): Promise<void> {
-    return this.inZone(record, 'present', async (zone, owner, ours) => {
+    return this.inZone(record, 'present', async ({ zone, owner, ours, commit }) => {
       const live = ours.filter((r) => r.Status !== 'DELETING');
       // Another value at the same owner (wildcard + apex) is a separate record: leave it alone.
       if (live.length === 0) {
+        await this.mayCommit(record, 'present');
         await this.http.send(
           'POST',
           apiPath(this.serviceCode, zone, 'record.json'),
@@ -85,17 +98,18 @@ export class IijDoProvider implements Dns01Provider {
         return;
       }
       // Also reached when our record is staged but uncommitted (a run stopped before its commit).
-      await this.commit();
+      await commit();
     });
   }
 
   cleanUp(record: ChallengeRecord): Promise<void> {
-    return this.inZone(record, 'cleanUp', async (zone, _owner, ours) => {
+    return this.inZone(record, 'cleanUp', async ({ zone, ours, commit }) => {
       const live = ours.filter((r) => r.Status !== 'DELETING');
+      if (live.length > 0) await this.mayCommit(record, 'cleanUp');
       for (const r of live)
         await this.http.send('DELETE', apiPath(this.serviceCode, zone, 'record', `${r.Id}.json`));
       // A deletion staged by an earlier, interrupted cleanUp still needs its commit.
-      if (ours.length > 0) await this.commit();
+      if (ours.length > 0) await commit();
     });
   }
 
@@ -104,19 +118,44 @@ export class IijDoProvider implements Dns01Provider {
     this.http.close();
   }
 
-  /** Publishes every staged edit of the service (the commit is service-wide). */
-  private async commit(): Promise<void> {
+  /**
+   * Throws a transient error while any zone of the service has staged edits that are not acme6's:
+   * the commit is service-wide and would publish them too (someone half-way through a change in
+   * the console). Checked before acme6 stages anything and again right before it commits.
+   */
+  private async mayCommit(record: ChallengeRecord, action: 'present' | 'cleanUp'): Promise<void> {
+    const zones = parseZoneList(await this.http.send('GET', apiPath(this.serviceCode, 'zones.json')));
+    const foreign: string[] = [];
+    for (const zone of zones) {
+      const list = parseRecordList(
+        await this.http.send('GET', apiPath(this.serviceCode, zone, 'records', 'DETAIL.json')),
+      );
+      foreign.push(...foreignEdits(list).map((r) => describeEdit(zone, r)));
+    }
+    if (foreign.length === 0) return;
+    const listed = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? ', …' : '');
+    throw new Dns01TransientError(
+      `IIJ DO-API ${action} of ${record.fqdn} waits: service ${this.serviceCode} has ${foreign.length} staged ` +
+        `edit(s) that are not acme6's (${listed}); a commit is service-wide and would publish them too, so ` +
+        `acme6 waits until they are committed or reset`,
+    );
+  }
+
+  /** Publishes every staged edit of the service, after checking that all of them are acme6's. */
+  private async commit(record: ChallengeRecord, action: 'present' | 'cleanUp'): Promise<void> {
+    await this.mayCommit(record, action);
     await this.http.send('PUT', apiPath(this.serviceCode, 'commit.json'));
   }
 
   /**
    * Finds the zone and our records (re-listed every time: Ids change after edits) and runs `work`
-   * serialised per zone. `ours` are the TXT records with our value, in any editing state.
+   * serialised per service, since the commit is service-wide. `ours` are the TXT records with our
+   * value, in any editing state.
    */
   private async inZone(
     record: ChallengeRecord,
     action: 'present' | 'cleanUp',
-    work: (zone: string, owner: string, ours: DoRecord[]) => Promise<void>,
+    work: (step: ZoneStep) => Promise<void>,
   ): Promise<void> {
     try {
       const zones = parseZoneList(await this.http.send('GET', apiPath(this.serviceCode, 'zones.json')));
@@ -124,11 +163,11 @@ export class IijDoProvider implements Dns01Provider {
       if (!split) {
         throw new Dns01TerminalError(
           `IIJ DO-API ${action} of ${record.fqdn}: no zone of service ${this.serviceCode} holds the name ` +
-            `(zones: ${zones.join(', ') || 'none'})`,
+            `(zones: ${boundedText(zones.join(', '), 512) || 'none'})`,
         );
       }
       const { zone, owner } = split;
-      await serialise(`${this.endpoint} ${this.serviceCode} ${zone.toLowerCase()}`, async () => {
+      await serialise(`${this.endpoint} ${this.serviceCode}`, async () => {
         const list = parseRecordList(
           await this.http.send('GET', apiPath(this.serviceCode, zone, 'records', 'DETAIL.json')),
         );
@@ -139,7 +178,7 @@ export class IijDoProvider implements Dns01Provider {
             unquoteRdata(r.RData) === record.value &&
             r.Status !== 'DELETED',
         );
-        await work(zone, owner, ours);
+        await work({ zone, owner, ours, commit: () => this.commit(record, action) });
       });
     } catch (err) {
       if (isDns01Error(err)) throw err;

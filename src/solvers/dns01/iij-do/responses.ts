@@ -1,5 +1,6 @@
 // Pure parsing of DO-API responses: zone and record lists, the ErrorResponse body, and which
 // failures are worth retrying (iij-do-api.md §3, §5).
+import { boundedText } from '../../../api/bounded-text.ts';
 import type { Dns01ErrorKind } from '../provider.ts';
 
 /** A record from `records/DETAIL.json`; every field is a string on the wire. */
@@ -83,7 +84,7 @@ export function errorKind(status: number, error: DoError | undefined): Dns01Erro
 export function describeHttpError(status: number, error: DoError | undefined, text: string): string {
   if (error) {
     const id = error.requestId ? ` (request ${error.requestId})` : '';
-    return `HTTP ${status} ${error.errorType}: ${error.errorMessage}${id}`;
+    return `HTTP ${status} ${boundedText(error.errorType, 128)}: ${boundedText(error.errorMessage)}${boundedText(id, 128)}`;
   }
   const snippet = text.trim().slice(0, 120);
   return snippet === '' ? `HTTP ${status} with an empty body` : `HTTP ${status}: ${snippet}`;

@@ -1,5 +1,6 @@
 // The DPF operations a dns-01 provider needs, over DpfHttp: paged searches, zone lookup, the
 // editing view, record mutations, the zone commit, and waiting for each job.
+import { boundedText } from '../../../api/bounded-text.ts';
 import { Dns01TerminalError, Dns01TransientError } from '../provider.ts';
 import type { DpfAnswer, DpfHttp } from './http.ts';
 import { canonicalName, commitBody, PAGE_SIZE, searchPath } from './requests.ts';
@@ -101,9 +102,12 @@ export class DpfApi {
       return await this.http.send('GET', `/jobs/${requestId}`);
     } catch (err) {
       if (!(err instanceof Dns01TerminalError)) throw err;
-      throw new Dns01TransientError(`${err.message} (job ${requestId} was accepted; will look again)`, {
-        cause: err,
-      });
+      throw new Dns01TransientError(
+        `${err.message} (job ${boundedText(requestId, 128)} was accepted; will look again)`,
+        {
+          cause: err,
+        },
+      );
     }
   }
 
@@ -115,12 +119,12 @@ export class DpfApi {
       if (job.status === 'SUCCESSFUL') return;
       if (job.status === 'FAILED') {
         throw new Dns01TransientError(
-          `IIJ DPF job ${requestId} for ${what} FAILED: ${job.errorType}: ${job.errorMessage}`,
+          `IIJ DPF job ${boundedText(requestId, 128)} for ${what} FAILED: ${boundedText(`${job.errorType}: ${job.errorMessage}`)}`,
         );
       }
       if (Date.now() >= deadline) {
         throw new Dns01TransientError(
-          `IIJ DPF job ${requestId} for ${what} is still RUNNING after ${this.polling.jobTimeoutMs} ms; the next attempt picks it up`,
+          `IIJ DPF job ${boundedText(requestId, 128)} for ${what} is still RUNNING after ${this.polling.jobTimeoutMs} ms; the next attempt picks it up`,
         );
       }
       await new Promise((resolve) => setTimeout(resolve, this.polling.pollIntervalMs));

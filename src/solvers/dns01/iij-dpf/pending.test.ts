@@ -36,3 +36,19 @@ describe('pending edits', () => {
     expect(describeEdit(txt)).toBe('TXT _acme-challenge.www.example.com. (update by SA0000001)');
   });
 });
+
+describe('pending edits right after our own write', () => {
+  it('counts the TXT RRset acme6 just staged as ours, whatever its value, and nothing else', () => {
+    const ownName = '_acme-challenge.www.example.com.';
+    const ownDeletion: DpfDiff = {
+      new: row({ state: 2, rdata: [{ value: '"v1"' }] }),
+      old: row({ state: 0 }),
+    };
+    const elsewhere: DpfDiff = {
+      new: row({ name: '_acme-challenge.mail.example.com.', rdata: [{ value: '"v1"' }] }),
+      old: null,
+    };
+    expect(foreignEdits([ownDeletion, elsewhere], ownName)).toEqual([elsewhere]);
+    expect(foreignEdits([ownDeletion])).toEqual([ownDeletion]);
+  });
+});

@@ -1,5 +1,7 @@
 // Which pending edits of a zone acme6 may publish. A commit publishes every pending edit of the
 // zone, so acme6 commits only when all of them are its own dns-01 TXT changes.
+import { boundedText } from '../../../api/bounded-text.ts';
+import { canonicalName } from './requests.ts';
 import type { DpfDiff, DpfRecord } from './responses.ts';
 
 /** A quoted ACME key-authorization digest: base64url of SHA-256, 43 characters. */
@@ -14,9 +16,16 @@ function looksOurs(row: DpfRecord): boolean {
   );
 }
 
-/** The pending edits that are not acme6's dns-01 TXT changes (someone else's work). */
-export function foreignEdits(diffs: DpfDiff[]): DpfDiff[] {
-  return diffs.filter((d) => ![d.new, d.old].every((row) => row === null || looksOurs(row)));
+/**
+ * The pending edits that are not acme6's dns-01 TXT changes (someone else's work). `justWritten`
+ * names the TXT RRset acme6 itself has just staged (canonical name): its edit is ours whatever the
+ * value looks like.
+ */
+export function foreignEdits(diffs: DpfDiff[], justWritten?: string): DpfDiff[] {
+  const ours = (row: DpfRecord): boolean =>
+    looksOurs(row) ||
+    (justWritten !== undefined && row.rrtype === 'TXT' && canonicalName(row.name) === justWritten);
+  return diffs.filter((d) => ![d.new, d.old].every((row) => row === null || ours(row)));
 }
 
 /** "TXT www.example.com. (update by SA0000002)" for a message. */
@@ -24,5 +33,7 @@ export function describeEdit(diff: DpfDiff): string {
   const row = diff.new ?? diff.old;
   if (!row) return 'an unknown edit';
   const kind = diff.old === null ? 'addition' : row.state === 2 ? 'deletion' : 'update';
-  return `${row.rrtype} ${row.name} (${kind}${row.operator ? ` by ${row.operator}` : ''})`;
+  // Names and operators come from the API: bounded, as every foreign text in a message.
+  const text = `${row.rrtype} ${row.name} (${kind}${row.operator ? ` by ${row.operator}` : ''})`;
+  return boundedText(text, 256);
 }

@@ -13,7 +13,7 @@ import { DpfHttp } from './http.ts';
 import { describeEdit, foreignEdits } from './pending.ts';
 import { serialise } from '../zone-queue.ts';
 import { canonicalName, createTxtBody, isInZone, quoteTxtValue, updateRdataBody } from './requests.ts';
-import type { DpfZone } from './responses.ts';
+import type { DpfDiff, DpfZone } from './responses.ts';
 
 /** The Issuer's `iijDpf` settings, with the token read from its Secret. */
 export interface IijDpfSettings {
@@ -46,8 +46,10 @@ interface ZoneStep {
   quoted: string;
   /** Whether acme6's own edits are pending (a run stopped between staging and commit). */
   ownPending: boolean;
-  /** Throws if a commit now would publish someone else's pending edits. */
+  /** Throws if a commit now would publish someone else's pending edits (as read at the start). */
   mayCommit: () => void;
+  /** Reads the pending edits again and commits only if none is someone else's. */
+  commit: () => Promise<void>;
 }
 
 /** TTL of a TXT RRset acme6 creates (lego's default). */
@@ -91,7 +93,7 @@ export class IijDpfProvider implements Dns01Provider {
   }
 
   present(record: ChallengeRecord): Promise<void> {
-    return this.inZone(record, 'present', async ({ zone, name, quoted, ownPending, mayCommit }) => {
+    return this.inZone(record, 'present', async ({ zone, name, quoted, ownPending, mayCommit, commit }) => {
       const row = await this.api.findTxt(zone, name);
       const has = row?.rdata.some((d) => d.value === quoted) ?? false;
       if (has && !ownPending) return;
@@ -106,12 +108,12 @@ export class IijDpfProvider implements Dns01Provider {
         const rdata = updateRdataBody([...row.rdata, { value: quoted }]);
         await this.api.mutate('PATCH', `/zones/${zone.id}/records/${row.id}`, rdata);
       }
-      await this.api.commit(zone);
+      await commit();
     });
   }
 
   cleanUp(record: ChallengeRecord): Promise<void> {
-    return this.inZone(record, 'cleanUp', async ({ zone, name, quoted, ownPending, mayCommit }) => {
+    return this.inZone(record, 'cleanUp', async ({ zone, name, quoted, ownPending, mayCommit, commit }) => {
       const row = await this.api.findTxt(zone, name);
       const has = row?.rdata.some((d) => d.value === quoted) ?? false;
       if (!has && !ownPending) return;
@@ -122,7 +124,7 @@ export class IijDpfProvider implements Dns01Provider {
         if (rest.length === 0) await this.api.mutate('DELETE', `/zones/${zone.id}/records/${row.id}`);
         else await this.api.mutate('PATCH', `/zones/${zone.id}/records/${row.id}`, updateRdataBody(rest));
       }
-      await this.api.commit(zone);
+      await commit();
     });
   }
 
@@ -155,18 +157,26 @@ export class IijDpfProvider implements Dns01Provider {
             `IIJ DPF ${action} of ${name}: the name is outside zone ${zone.name} (is a CNAME pointing elsewhere?)`,
           );
         }
-        const pending = await this.api.pendingEdits(zone);
-        const foreign = foreignEdits(pending);
-        const mayCommit = (): void => {
-          if (foreign.length === 0) return;
+        const refusal = (foreign: DpfDiff[]): Dns01TransientError => {
           const listed = foreign.slice(0, 3).map(describeEdit).join(', ') + (foreign.length > 3 ? ', …' : '');
-          throw new Dns01TransientError(
+          return new Dns01TransientError(
             `IIJ DPF ${action} of ${name} waits: zone ${zone.name} has ${foreign.length} pending edit(s) that are not ` +
               `acme6's (${listed}); a commit would publish them too, so acme6 waits until they are committed or discarded`,
           );
         };
+        const pending = await this.api.pendingEdits(zone);
+        const foreign = foreignEdits(pending);
+        const mayCommit = (): void => {
+          if (foreign.length > 0) throw refusal(foreign);
+        };
+        // Someone may have started an edit while ours was being written: look again right before.
+        const commit = async (): Promise<void> => {
+          const now = foreignEdits(await this.api.pendingEdits(zone), name);
+          if (now.length > 0) throw refusal(now);
+          await this.api.commit(zone);
+        };
         const ownPending = pending.length > foreign.length;
-        await work({ zone, name, quoted: quoteTxtValue(record.value), ownPending, mayCommit });
+        await work({ zone, name, quoted: quoteTxtValue(record.value), ownPending, mayCommit, commit });
       } catch (err) {
         if (isDns01Error(err)) throw err;
         throw new Dns01TransientError(

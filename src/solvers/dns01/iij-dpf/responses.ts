@@ -1,5 +1,6 @@
 // Pure parsing of DPF responses: envelopes, records, jobs and error bodies, and which errors are
 // worth retrying (iij-dpf-api.md §1, §3.8, §4).
+import { boundedText } from '../../../api/bounded-text.ts';
 import type { Dns01ErrorKind } from '../provider.ts';
 
 /** A zone, as far as acme6 needs it. */
@@ -144,8 +145,8 @@ export function errorKind(status: number, error: DpfErrorBody | undefined): Dns0
 /** "HTTP 400 ParameterError: There are invalid parameters. (invalid/access_token)" plus a hint. */
 export function describeHttpError(status: number, error: DpfErrorBody | undefined, rawBody: string): string {
   if (!error) return `HTTP ${status}: ${rawBody.slice(0, 200) || '(empty body)'}`;
-  const details = error.details.map((d) => `${d.code}/${d.attribute}`).join(', ');
-  const text = `HTTP ${status} ${error.errorType}: ${error.errorMessage}${details ? ` (${details})` : ''}`;
+  const details = boundedText(error.details.map((d) => `${d.code}/${d.attribute}`).join(', '), 256);
+  const text = `HTTP ${status} ${boundedText(error.errorType, 128)}: ${boundedText(error.errorMessage)}${details ? ` (${details})` : ''}`;
   if (isTokenError(status, error))
     return `${text}: the API token was refused (is it right, unexpired, with dpf_write scope?)`;
   if (status === 429 || status === 503) return `${text}: the service asks to slow down; will retry later`;

@@ -79,6 +79,6 @@ describe('KubeApiPoster', () => {
 
   it('gives up after the deadline', async () => {
     const outcome = await new KubeApiPoster(kubeConfig(caPem)).post('/slow', {}, 300);
-    expect('error' in outcome && outcome.error.message).toBe('no answer within 300 ms');
+    expect('error' in outcome && outcome.error.message).toBe('no complete answer within 300 ms');
   });
 });
