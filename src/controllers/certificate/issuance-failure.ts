@@ -1,0 +1,91 @@
+// When a step of the issuance throws: wait for the issuer, retry a transient error keeping the
+// order, or end the attempt (clean up, count it, back off).
+import { AcmeError } from '../../acme/errors.ts';
+import { isConflict } from '../../kube/errors.ts';
+import { refOf } from '../../kube/object-ref.ts';
+import type { Result } from '../../runtime/controller.ts';
+import { isTerminalError } from '../../runtime/errors.ts';
+import { IssuerNotReadyError } from './acme-clients.ts';
+import { failureDelayMs } from './failure-backoff.ts';
+import { orderContext, type IssuanceDeps, type StoredCertificate } from './issuance-context.ts';
+import { FAILED_REASON, statusTime, withIssuing, type IssuanceStatus } from './issuance-status.ts';
+import { cleanUpChallenges, IssuanceFailure } from './order-progress.ts';
+
+const WAIT_FOR_ISSUER_MS = 5 * 60_000;
+
+/** Sorts an error into wait, retry with backoff, or a failed attempt. */
+export async function handleIssuanceError(
+  deps: IssuanceDeps,
+  certificate: StoredCertificate,
+  owned: IssuanceStatus,
+  err: unknown,
+): Promise<Result> {
+  const now = deps.clock.now();
+  const message = err instanceof Error ? err.message : String(err);
+  if (isConflict(err)) throw err; // decided on a stale cache: the newer object comes with its event
+  if (err instanceof IssuerNotReadyError) {
+    await deps.writeStatus(
+      certificate,
+      withIssuing(owned, certificate, 'False', 'IssuerNotReady', message, now),
+    );
+    return { requeueAfter: WAIT_FOR_ISSUER_MS };
+  }
+  const failed =
+    err instanceof IssuanceFailure || isTerminalError(err) || (err instanceof AcmeError && !err.transient);
+  if (!failed) {
+    // Transient (network, rate limit, DNS timeout): keep the order, show why we wait, retry.
+    const reason = owned.conditions?.[0]?.reason ?? 'Issuing';
+    const retryAfter = err instanceof AcmeError && err.retryAfter ? statusTime(err.retryAfter) : undefined;
+    const acme = retryAfter ? { ...owned.acme, retryAfter } : owned.acme;
+    const next = withIssuing(
+      { ...owned, ...(acme ? { acme } : {}) },
+      certificate,
+      'True',
+      reason,
+      `retrying: ${message}`,
+      now,
+    );
+    await deps.writeStatus(certificate, next);
+    // Repeats aggregate into one Event with a count, so a retry loop shows as "(xN over ...)".
+    deps.recorder.warning(refOf(certificate), 'Retrying', message);
+    if (err instanceof AcmeError && err.retryAfter)
+      return { requeueAfter: Math.max(1000, err.retryAfter.getTime() - now.getTime()) };
+    throw err;
+  }
+  return failIssuance(deps, certificate, owned, message);
+}
+
+/** Ends this attempt: clean up, count it, and schedule the next one after the backoff. */
+async function failIssuance(
+  deps: IssuanceDeps,
+  certificate: StoredCertificate,
+  owned: IssuanceStatus,
+  message: string,
+): Promise<Result> {
+  const now = deps.clock.now();
+  if (owned.acme?.orderURL) {
+    try {
+      const ctx = await orderContext(deps, certificate, undefined, (certificate.status?.revision ?? 0) + 1);
+      for (const problem of await cleanUpChallenges(ctx, owned.acme.orderURL)) {
+        deps.recorder.warning(refOf(certificate), 'CleanUpFailed', problem);
+      }
+    } catch (err) {
+      deps.recorder.warning(refOf(certificate), 'CleanUpFailed', (err as Error).message);
+    }
+  }
+  const failures = (owned.failedIssuanceAttempts ?? 0) + 1;
+  const nextAttempt = new Date(now.getTime() + failureDelayMs(failures, deps.backoff));
+  const text = `${message}; next attempt at ${nextAttempt.toISOString()} (failure ${failures})`;
+  const { challenges } = owned.acme ?? {};
+  const next: IssuanceStatus = {
+    ...withIssuing(owned, certificate, 'False', FAILED_REASON, text, now),
+    failedIssuanceAttempts: failures,
+    lastFailureTime: statusTime(now),
+    nextAttemptTime: statusTime(nextAttempt),
+    ...(challenges ? { acme: { challenges } } : {}),
+  };
+  await deps.writeStatus(certificate, next);
+  await deps.setFinalizer(certificate, false);
+  deps.recorder.warning(refOf(certificate), 'Failed', text);
+  return { requeueAfter: nextAttempt.getTime() - now.getTime() };
+}
