@@ -8,10 +8,18 @@ import { isTerminalError } from '../../runtime/errors.ts';
 import { IssuerNotReadyError } from './acme-clients.ts';
 import { failureDelayMs } from './failure-backoff.ts';
 import { orderContext, type IssuanceDeps, type StoredCertificate } from './issuance-context.ts';
-import { FAILED_REASON, statusTime, withIssuing, type IssuanceStatus } from './issuance-status.ts';
+import {
+  FAILED_REASON,
+  ownedStatus,
+  statusTime,
+  withIssuing,
+  type IssuanceStatus,
+} from './issuance-status.ts';
 import { cleanUpChallenges, IssuanceFailure } from './order-progress.ts';
 
 const WAIT_FOR_ISSUER_MS = 5 * 60_000;
+/** A decision on a lagging cache is taken again once the cache has caught up (its event requeues sooner). */
+const STALE_RETRY_MS = 1000;
 
 /** Sorts an error into wait, retry with backoff, or a failed attempt. */
 export async function handleIssuanceError(
@@ -55,6 +63,15 @@ export async function handleIssuanceError(
   return failIssuance(deps, certificate, owned, message);
 }
 
+/**
+ * Whether a failure decided on `cached` concerns an attempt the apiserver (`fresh`) no longer
+ * shows: its order finished or was replaced, or the revision moved on. A cache that lags our own
+ * writes sees a finished order as in flight; failing it would undo the issuance.
+ */
+export function decidedOnStaleState(cached: IssuanceStatus, fresh: IssuanceStatus): boolean {
+  return cached.acme?.orderURL !== fresh.acme?.orderURL || cached.revision !== fresh.revision;
+}
+
 /** Ends this attempt: clean up, count it, and schedule the next one after the backoff. */
 async function failIssuance(
   deps: IssuanceDeps,
@@ -63,6 +80,10 @@ async function failIssuance(
   message: string,
 ): Promise<Result> {
   const now = deps.clock.now();
+  // A failure is final for this attempt, so it is decided on the apiserver's state, not the cache's.
+  const fresh = await deps.readCertificate(certificate.metadata.name, certificate.metadata.namespace);
+  if (!fresh) return {};
+  if (decidedOnStaleState(owned, ownedStatus(fresh.status))) return { requeueAfter: STALE_RETRY_MS };
   if (owned.acme?.orderURL) {
     try {
       const ctx = await orderContext(deps, certificate, undefined, (certificate.status?.revision ?? 0) + 1);

@@ -7,7 +7,7 @@ import type { AcmePort } from '../../acme/port.ts';
 import type { MutableSecretStore } from '../../kube/secrets.ts';
 import { FakeClock } from '../../runtime/clock.ts';
 import type { IssuanceStatus } from './issuance-status.ts';
-import { IssuanceReconciler } from './issuance.ts';
+import { IssuanceReconciler, type IssuanceDeps } from './issuance.ts';
 
 export const now = new Date('2026-11-25T12:00:00Z');
 
@@ -51,15 +51,33 @@ export const readyIssuer = {
   },
 } as unknown as AnyIssuer;
 
+/** What a test may set besides the Certificate, its CA and issuer. */
+export interface SetupOptions {
+  /** The Certificate as the apiserver has it, when the cache (`certificate`) lags behind it. */
+  fresh?: Certificate | null;
+  /** Secrets by name. */
+  secrets?: Record<string, V1Secret>;
+  solvers?: IssuanceDeps['solvers'];
+}
+
+/** An Event the reconciler recorded. */
+export interface RecordedEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
 // `issuer: null` means the issuer does not exist (undefined would pick the default).
 export function setup(
   certificate: Certificate,
   acme: Partial<AcmePort> = {},
   issuer: AnyIssuer | null = readyIssuer,
+  more: SetupOptions = {},
 ) {
   const writes: IssuanceStatus[] = [];
+  const events: RecordedEvent[] = [];
   const noSecrets: MutableSecretStore = {
-    get: (): Promise<V1Secret | undefined> => Promise.resolve(undefined),
+    get: (_ns, name): Promise<V1Secret | undefined> => Promise.resolve(more.secrets?.[name]),
     create: (s) => Promise.resolve(s),
     replace: (s) => Promise.resolve(s),
     delete: () => Promise.resolve(),
@@ -67,21 +85,25 @@ export function setup(
   const reconciler = new IssuanceReconciler({
     getCertificate: () => certificate,
     getIssuer: () => issuer ?? undefined,
-    readCertificate: () => Promise.resolve(certificate),
+    // `null` is a Certificate the apiserver no longer has.
+    readCertificate: () => Promise.resolve(more.fresh === null ? undefined : (more.fresh ?? certificate)),
     secrets: noSecrets,
     acmeClients: { forIssuer: () => Promise.resolve(acme as AcmePort) },
-    solvers: {},
+    solvers: more.solvers ?? {},
     writeStatus: (_c, status) => {
       writes.push(status);
       return Promise.resolve();
     },
     setFinalizer: () => Promise.resolve(),
-    recorder: { normal: () => undefined, warning: () => undefined },
+    recorder: {
+      normal: (_ref, reason, message) => void events.push({ type: 'Normal', reason, message }),
+      warning: (_ref, reason, message) => void events.push({ type: 'Warning', reason, message }),
+    },
     clock: new FakeClock(now),
     backoff: { initialMs: 3_600_000, maxMs: 32 * 3_600_000 },
     clusterResourceNamespace: 'acme6',
   });
-  return { reconciler, writes };
+  return { reconciler, writes, events };
 }
 
 export const failedAt = (generation: number) => ({
