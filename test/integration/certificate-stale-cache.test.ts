@@ -3,13 +3,12 @@
 // while its cache still shows the order in flight. A stale view may only cause a no-op or a
 // conflict and a retry: no Failed condition, no revision going back, one order per revision.
 import { readFileSync } from 'node:fs';
-import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Certificate } from '../../src/api/certificate.ts';
 import type { ManagedProcess } from '../testbed/process.ts';
 import { apply, certificate, dns01Issuer, tlsSecret } from './certificate-dns01.ts';
 import { startController } from './controller-process.ts';
-import { adminKubeConfig, createTestNamespace, eventsOf, kubectl } from './kube.ts';
+import { observeCertificates } from './certificate-observer.ts';
+import { createTestNamespace, eventsOf, kubectl } from './kube.ts';
 import { startLaggingApiserver, type LaggingApiserver } from './lagging-apiserver.ts';
 import { startOwnPebble, type OwnPebble } from './own-pebble.ts';
 
@@ -41,49 +40,10 @@ afterAll(async () => {
 const ordersPlaced = (): number =>
   readFileSync(pebble.process.logFile, 'utf8').split('Added order').length - 1;
 
-/** Watches the Certificates' status as a user would, noting every step backwards or failure. */
-function observe(namespace: string) {
-  const api = adminKubeConfig().makeApiClient(k8s.CustomObjectsApi);
-  const highest = new Map<string, number>();
-  const problems = new Set<string>();
-  let stopped = false;
-  const loop = (async () => {
-    while (!stopped) {
-      const list = (await api.listNamespacedCustomObject({
-        group: 'acme6.io',
-        version: 'v1alpha1',
-        namespace,
-        plural: 'certificates',
-      })) as { items: Certificate[] };
-      for (const c of list.items) {
-        const name = c.metadata.name!;
-        const revision = c.status?.revision ?? 0;
-        if (revision < (highest.get(name) ?? 0))
-          problems.add(`${name}: revision went from ${highest.get(name)} to ${revision}`);
-        highest.set(name, Math.max(revision, highest.get(name) ?? 0));
-        const issuing = c.status?.conditions?.find((x) => x.type === 'Issuing');
-        if (issuing?.status === 'False')
-          problems.add(`${name}: Issuing=False/${issuing.reason}: ${issuing.message}`);
-        if (c.status?.failedIssuanceAttempts)
-          problems.add(`${name}: failedIssuanceAttempts ${c.status.failedIssuanceAttempts}`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
-  return {
-    highest,
-    problems,
-    stop: async () => {
-      stopped = true;
-      await loop;
-    },
-  };
-}
-
 describe('a Certificate cache that lags the apiserver', () => {
   it('finishes each issuance once: no Failed condition, no revision going back, one order each', async () => {
     const names = ['lag-a', 'lag-b', 'lag-c'];
-    const watcher = observe(ns);
+    const watcher = observeCertificates(ns);
     try {
       await apply(ns, ...names.map((n) => certificate(n, 'stale', [`${n}.example.test`])));
       for (const n of names)

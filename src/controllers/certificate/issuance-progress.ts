@@ -5,9 +5,10 @@ import type { V1Secret } from '@kubernetes/client-node';
 import type { Certificate } from '../../api/certificate.ts';
 import { refOf } from '../../kube/object-ref.ts';
 import type { Result } from '../../runtime/controller.ts';
-import { orderContext, type IssuanceDeps, type StoredCertificate } from './issuance-context.ts';
+import { orderContext, solversFor, type IssuanceDeps, type StoredCertificate } from './issuance-context.ts';
 import { finishIssuance } from './issuance-finish.ts';
 import { withIssuing, type IssuanceStatus } from './issuance-status.ts';
+import { orderFingerprint, orderOutdated } from './order-fingerprint.ts';
 import { cleanUpChallenges, stepOrder } from './order-progress.ts';
 
 const SELF_CHECK_MARK = '; not asking the CA yet: ';
@@ -42,11 +43,17 @@ export async function progressOrder(
   const orderURL = owned.acme!.orderURL!;
   const revision = (certificate.status?.revision ?? 0) + 1;
   const ctx = await orderContext(deps, certificate, secret, revision);
-  const ordered = new Set((owned.acme?.challenges ?? []).map((c) => c.dnsName));
-  const changed = ordered.size > 0 && certificate.spec.dnsNames.some((n) => !ordered.has(n));
-  if (owned.acme?.certificateRevision !== revision || changed) {
+  const fingerprint = orderFingerprint(certificate, ctx.issuer, ctx.choices);
+  const outdated = orderOutdated(owned.acme!, fingerprint, certificate.spec.dnsNames);
+  if (owned.acme?.certificateRevision !== revision || outdated) {
     // The spec moved on (or the revision did): this order is for something no longer wanted.
-    await cleanUpChallenges(ctx, orderURL);
+    // Its challenges may be for names the Certificate no longer has: clean up those too.
+    const ordered = (owned.acme?.challenges ?? []).map((c) => c.dnsName);
+    const names = [...new Set([...certificate.spec.dnsNames, ...ordered])];
+    const everyName = { ...certificate, spec: { ...certificate.spec, dnsNames: names } };
+    const { choices } = solversFor(ctx.issuer, everyName);
+    for (const problem of await cleanUpChallenges({ ...ctx, choices }, orderURL))
+      deps.recorder.warning(refOf(certificate), 'CleanUpFailed', problem);
     const { acme: _dropped, ...rest } = owned;
     await deps.writeStatus(certificate, rest);
     return { requeueAfter: 0 };

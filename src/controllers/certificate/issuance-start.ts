@@ -16,6 +16,7 @@ import {
   withIssuing,
   type IssuanceStatus,
 } from './issuance-status.ts';
+import { orderFingerprint } from './order-fingerprint.ts';
 import { evaluate, issuancePolicies, type Verdict } from './policies.ts';
 import { readSecretFacts } from './secret-facts.ts';
 
@@ -65,7 +66,7 @@ async function startOrder(
 ): Promise<Result> {
   const now = deps.clock.now();
   const { issuer, secretNamespace } = issuerOf(deps, certificate);
-  const { problems } = solversFor(issuer, certificate);
+  const { choices, problems } = solversFor(issuer, certificate);
   if (problems.length > 0) {
     // Configuration only a person can fix: say so once, and do not retry until something changes.
     const message = problems.map((p) => p.message).join('; ');
@@ -111,6 +112,7 @@ async function startOrder(
       orderCreatedTime: statusTime(now),
       orderState: order.status,
       certificateRevision: revision,
+      orderFingerprint: orderFingerprint(certificate, issuer, choices),
       challenges: [],
     },
   };
