@@ -1,6 +1,8 @@
 // Starting an issuance: the failure backoff holds until a spec change or a manual renewal.
 import { describe, expect, it } from 'vitest';
+import { AcmeError } from '../../acme/errors.ts';
 import type { AcmePort } from '../../acme/port.ts';
+import { mintCertificate, mintChain } from '../../acme/testing.ts';
 import { MANUAL_TRIGGER_REASON, withManualTrigger } from './issuance-status.ts';
 import { cert, failedAt, now, setup } from './issuance-testing.ts';
 
@@ -63,5 +65,61 @@ describe('starting an issuance', () => {
       reason: MANUAL_TRIGGER_REASON,
     });
     expect(t.writes[0]?.acme?.orderURL).toBe('https://ca.example.test/order/2');
+  });
+});
+
+describe('a renewal the CA says was replaced already', () => {
+  it('is ordered once more without `replaces` (RFC 9773 alreadyReplaced)', async () => {
+    const { leaf } = await mintChain(['web.example.test']);
+    const renewal = await mintCertificate({
+      commonName: 'web.example.test',
+      issuer: leaf,
+      dnsNames: ['web.example.test'],
+      notBefore: new Date('2026-10-01T00:00:00Z'),
+      notAfter: new Date('2026-12-30T00:00:00Z'),
+    });
+    const secret = {
+      metadata: { name: 'web-tls', namespace: 'team' },
+      type: 'kubernetes.io/tls',
+      data: {
+        'tls.crt': Buffer.from(renewal.pem).toString('base64'),
+        'tls.key': Buffer.from(renewal.keyPem).toString('base64'),
+      },
+    };
+    const requests: (string | undefined)[] = [];
+    const acme: Partial<AcmePort> = {
+      getDirectory: () =>
+        Promise.resolve({
+          newNonce: '',
+          newAccount: '',
+          newOrder: '',
+          renewalInfo: 'https://ca/ari',
+          meta: { profiles: {} },
+        }),
+      createOrder: (request) => {
+        requests.push(request.replaces);
+        if (request.replaces) {
+          return Promise.reject(
+            new AcmeError('ACME server rejected the order: alreadyReplaced', {
+              kind: 'problem',
+              classification: 'terminal',
+              server: 'https://ca.example.test/dir',
+              operation: 'the order',
+              problem: { type: 'urn:ietf:params:acme:error:alreadyReplaced', detail: 'already replaced' },
+            }),
+          );
+        }
+        const url = 'https://ca.example.test/order/3';
+        return Promise.resolve({ url, status: 'pending', identifiers: [], authorizations: [], finalize: '' });
+      },
+    };
+    const due = { renewalTime: '2026-11-25T11:00:00Z' };
+    const t = setup(cert(1, due), acme, undefined, { secrets: { 'web-tls': secret } });
+    expect(await t.reconciler.reconcile('team/web')).toEqual({ requeueAfter: 0 });
+    expect(requests).toHaveLength(2);
+    expect(requests[0]).toMatch(/\./); // the ARI certificate ID: AKI.serial
+    expect(requests[1]).toBeUndefined();
+    expect(t.writes.at(-1)?.acme?.orderURL).toBe('https://ca.example.test/order/3');
+    expect(t.writes.at(-1)?.conditions?.[0]).toMatchObject({ status: 'True', reason: 'Renewing' });
   });
 });

@@ -3,6 +3,8 @@
 // order and record its URL in status before anything else happens.
 import type { V1Secret } from '@kubernetes/client-node';
 import { ariCertificateId } from '../../acme/ari.ts';
+import { isAcmeProblem } from '../../acme/errors.ts';
+import type { AcmeOrder, AcmePort, NewOrder } from '../../acme/port.ts';
 import { refOf } from '../../kube/object-ref.ts';
 import { secretValue } from '../../kube/secrets.ts';
 import type { Result } from '../../runtime/controller.ts';
@@ -99,11 +101,14 @@ async function startOrder(
   }
   const acme = await deps.acmeClients.forIssuer(issuer, secretNamespace);
   const replaces = await replacedCertificateId(acme, verdict, secret);
-  const order = await acme.createOrder({
-    identifiers: certificate.spec.dnsNames.map((value) => ({ type: 'dns' as const, value })),
-    ...(issuer.spec.acme.profile ? { profile: issuer.spec.acme.profile } : {}),
-    ...(replaces ? { replaces } : {}),
-  });
+  const order = await createOrder(
+    acme,
+    {
+      identifiers: certificate.spec.dnsNames.map((value) => ({ type: 'dns' as const, value })),
+      ...(issuer.spec.acme.profile ? { profile: issuer.spec.acme.profile } : {}),
+    },
+    replaces,
+  );
   const revision = (fresh.status?.revision ?? 0) + 1;
   const next: IssuanceStatus = {
     ...withIssuing(ownedStatus(fresh.status), fresh, 'True', verdict.reason, verdict.message, now),
@@ -124,6 +129,25 @@ async function startOrder(
     `created ACME order ${order.url} for revision ${revision} (${why})`,
   );
   return { requeueAfter: 0 };
+}
+
+/**
+ * Places the order, naming the certificate it replaces. A CA that says that certificate was
+ * replaced already (RFC 9773 alreadyReplaced: an earlier order of ours, or a renewal elsewhere)
+ * gets the order once more without `replaces`, which it has no reason to refuse.
+ */
+async function createOrder(
+  acme: AcmePort,
+  request: NewOrder,
+  replaces: string | undefined,
+): Promise<AcmeOrder> {
+  if (!replaces) return acme.createOrder(request);
+  try {
+    return await acme.createOrder({ ...request, replaces });
+  } catch (err) {
+    if (!isAcmeProblem(err, 'alreadyReplaced')) throw err;
+    return acme.createOrder(request);
+  }
 }
 
 /** RFC 9773: a renewal names the certificate it replaces, if the CA offers ARI. */
