@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManagedProcess } from '../testbed/process.ts';
 import { apply, certificate, certStatus, dns01Issuer, tlsSecret } from './certificate-dns01.ts';
 import { startController } from './controller-process.ts';
-import { createTestNamespace, kubectl } from './kube.ts';
+import { createTestNamespace, eventsOf, kubectl } from './kube.ts';
 
 let ns: string;
 let controller: ManagedProcess;
@@ -43,6 +43,8 @@ describe("another Certificate's Secret named like a next key", () => {
       `Secret ${ns}/theft-next-key exists and is not the next key of Certificate theft`,
     );
 
+    // Said before any order was placed.
+    expect(await eventsOf(ns, 'theft', { reason: 'OrderCreated' })).toEqual([]);
     // The other Certificate's Secret is untouched and it did not have to issue again.
     const after = await tlsSecret(ns, 'theft-next-key');
     expect(after.secret.metadata?.resourceVersion).toBe(before.secret.metadata?.resourceVersion);

@@ -123,3 +123,31 @@ describe('a renewal the CA says was replaced already', () => {
     expect(t.writes.at(-1)?.conditions?.[0]).toMatchObject({ status: 'True', reason: 'Renewing' });
   });
 });
+
+describe('a next-key name taken by a Secret that is not ours', () => {
+  it('fails the attempt before any order is placed', async () => {
+    const foreign = {
+      type: 'kubernetes.io/tls',
+      metadata: {
+        name: 'web-next-key',
+        namespace: 'team',
+        labels: { 'acme6.io/certificate-name': 'web-next-key' },
+      },
+      data: {},
+    };
+    let ordered = 0;
+    const acme: Partial<AcmePort> = {
+      createOrder: () => {
+        ordered += 1;
+        return Promise.reject(new Error('must not order'));
+      },
+    };
+    const t = setup(cert(1), acme, undefined, { secrets: { 'web-next-key': foreign } });
+    await t.reconciler.reconcile('team/web');
+    expect(ordered).toBe(0);
+    expect(t.writes.at(-1)?.conditions?.[0]).toMatchObject({ status: 'False', reason: 'Failed' });
+    expect(t.writes.at(-1)?.conditions?.[0]?.message).toContain(
+      'Secret team/web-next-key exists and is not the next key of Certificate web',
+    );
+  });
+});

@@ -18,6 +18,7 @@ import {
   withIssuing,
   type IssuanceStatus,
 } from './issuance-status.ts';
+import { checkNextKeyName } from './next-key.ts';
 import { orderFingerprint } from './order-fingerprint.ts';
 import { evaluate, issuancePolicies, type Verdict } from './policies.ts';
 import { readSecretFacts } from './secret-facts.ts';
@@ -85,6 +86,8 @@ async function startOrder(
     deps.recorder.warning(refOf(certificate), 'BadConfig', message);
     return {};
   }
+  // An order whose key could not be stored would be wasted: say so before placing it.
+  await checkNextKeyName(deps.secrets, certificate.metadata);
   // Held before the order exists, so a deletion at any later moment still cleans up. It changes
   // the object's version, which is why the fresh read below comes after it.
   await deps.setFinalizer(certificate, true);

@@ -57,6 +57,23 @@ export async function readNextKey(store: NextKeyStore, owner: KeyOwner): Promise
 }
 
 /**
+ * Throws if a Secret holds the next key's name without being a next key for this Certificate's
+ * name (a next key of an earlier Certificate of the same name is fine: it is replaced).
+ */
+function refuseForeignNextKey(existing: V1Secret | undefined, owner: KeyOwner): void {
+  if (!existing || isNextKeyOf(existing, owner)) return;
+  if (isNextKeySecret(existing) && existing.metadata?.labels?.[LABEL_CERTIFICATE_NAME] === owner.name) return;
+  throw new TerminalError(
+    `Secret ${owner.namespace}/${nextKeySecretName(owner.name)} exists and is not the next key of Certificate ${owner.name} (its labels and owner say otherwise); acme6 neither uses nor deletes it: rename that Secret or this Certificate`,
+  );
+}
+
+/** Before an order is placed: throws if the next key's name is taken by a Secret that is not ours. */
+export async function checkNextKeyName(store: NextKeyStore, owner: KeyOwner): Promise<void> {
+  refuseForeignNextKey(await store.get(owner.namespace, nextKeySecretName(owner.name)), owner);
+}
+
+/**
  * The key for the issuance in flight: the stored next key if it fits the spec, else `reuse` (the
  * current key, for rotationPolicy Never) if it fits, else a new one; stored before it is returned.
  */
@@ -68,13 +85,8 @@ export async function ensureNextKey(
 ): Promise<string> {
   const name = nextKeySecretName(owner.name);
   const existing = await store.get(owner.namespace, name);
+  refuseForeignNextKey(existing, owner);
   if (existing && !isNextKeyOf(existing, owner)) {
-    const sameName = existing.metadata?.labels?.[LABEL_CERTIFICATE_NAME] === owner.name;
-    if (!isNextKeySecret(existing) || !sameName) {
-      throw new TerminalError(
-        `Secret ${owner.namespace}/${name} exists and is not the next key of Certificate ${owner.name} (its labels and owner say otherwise); acme6 neither uses nor deletes it: rename that Secret or this Certificate`,
-      );
-    }
     // Left by an earlier Certificate of the same name (another uid), which is gone: not ours to use.
     await store.delete(owner.namespace, name);
   }
