@@ -40,6 +40,12 @@ describe('a failure decided on a lagging cache', () => {
     expect(t.events.filter((e) => e.type === 'Warning')).toEqual([]);
   });
 
+  it('is not written when the spec changed since the cache saw it', async () => {
+    const t = setup(cert(1, inFlight), finishedOrder, undefined, { fresh: cert(2, inFlight) });
+    expect(await t.reconciler.reconcile('team/web')).toEqual({ requeueAfter: 1000 });
+    expect(t.writes).toEqual([]);
+  });
+
   it('is written when the apiserver agrees the order is still in flight', async () => {
     const t = setup(cert(1, inFlight), finishedOrder);
     await t.reconciler.reconcile('team/web');

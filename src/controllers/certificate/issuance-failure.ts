@@ -75,23 +75,26 @@ export function decidedOnStaleState(cached: IssuanceStatus, fresh: IssuanceStatu
 /** Ends this attempt: clean up, count it, and schedule the next one after the backoff. */
 async function failIssuance(
   deps: IssuanceDeps,
-  certificate: StoredCertificate,
-  owned: IssuanceStatus,
+  cached: StoredCertificate,
+  cachedOwned: IssuanceStatus,
   message: string,
 ): Promise<Result> {
   const now = deps.clock.now();
   // A failure is final for this attempt, so it is decided on the apiserver's state, not the cache's.
-  const fresh = await deps.readCertificate(certificate.metadata.name, certificate.metadata.namespace);
-  if (!fresh) return {};
-  if (decidedOnStaleState(owned, ownedStatus(fresh.status))) return { requeueAfter: STALE_RETRY_MS };
+  const current = (await deps.readCertificate(cached.metadata.name, cached.metadata.namespace)) as
+    StoredCertificate | undefined;
+  if (!current) return {};
+  const owned = ownedStatus(current.status);
+  const sameSpec = current.metadata.generation === cached.metadata.generation;
+  if (!sameSpec || decidedOnStaleState(cachedOwned, owned)) return { requeueAfter: STALE_RETRY_MS };
   if (owned.acme?.orderURL) {
     try {
-      const ctx = await orderContext(deps, certificate, undefined, (certificate.status?.revision ?? 0) + 1);
+      const ctx = await orderContext(deps, current, undefined, (current.status?.revision ?? 0) + 1);
       for (const problem of await cleanUpChallenges(ctx, owned.acme.orderURL)) {
-        deps.recorder.warning(refOf(certificate), 'CleanUpFailed', problem);
+        deps.recorder.warning(refOf(current), 'CleanUpFailed', problem);
       }
     } catch (err) {
-      deps.recorder.warning(refOf(certificate), 'CleanUpFailed', (err as Error).message);
+      deps.recorder.warning(refOf(current), 'CleanUpFailed', (err as Error).message);
     }
   }
   const failures = (owned.failedIssuanceAttempts ?? 0) + 1;
@@ -99,14 +102,14 @@ async function failIssuance(
   const text = `${message}; next attempt at ${nextAttempt.toISOString()} (failure ${failures})`;
   const { challenges } = owned.acme ?? {};
   const next: IssuanceStatus = {
-    ...withIssuing(owned, certificate, 'False', FAILED_REASON, text, now),
+    ...withIssuing(owned, current, 'False', FAILED_REASON, text, now),
     failedIssuanceAttempts: failures,
     lastFailureTime: statusTime(now),
     nextAttemptTime: statusTime(nextAttempt),
     ...(challenges ? { acme: { challenges } } : {}),
   };
-  await deps.writeStatus(certificate, next);
-  await deps.setFinalizer(certificate, false);
-  deps.recorder.warning(refOf(certificate), 'Failed', text);
+  await deps.writeStatus(current, next);
+  await deps.setFinalizer(current, false);
+  deps.recorder.warning(refOf(current), 'Failed', text);
   return { requeueAfter: nextAttempt.getTime() - now.getTime() };
 }
