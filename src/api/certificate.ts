@@ -133,6 +133,7 @@ export const certificateAcmeStatus = z.strictObject({
   orderCreatedTime: dateTime.optional(),
   orderState: z.enum(['pending', 'ready', 'processing', 'valid', 'invalid']).optional(),
   certificateRevision: z.int32().min(1).optional(),
+  orderFingerprint: boundedString(64).optional(),
   retryAfter: dateTime.optional(),
   challenges: z.array(challengeStatus).max(MAX_DNS_NAMES).optional(),
   renewalInfo: renewalInfoStatus.optional(),

@@ -121,12 +121,15 @@ export class Manager {
           ? { 'http-01': createHttp01Solver(options.kubeConfig, this.clock, options.http01) }
           : {}),
       },
+      // With the version it was decided on: a decision on a lagging cache fails with 409 and is
+      // taken again on the newer object, never written over it.
       writeStatus: (cert, status) =>
         certificates.applyStatus(
           cert.metadata.name ?? '',
           cert.metadata.namespace,
           status,
           ISSUANCE_FIELD_MANAGER,
+          cert.metadata.resourceVersion,
         ),
       setFinalizer: (cert, held) =>
         certificates.applyFinalizers(

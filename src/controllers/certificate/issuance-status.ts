@@ -13,6 +13,8 @@ export interface OrderStatus {
   orderCreatedTime?: string;
   orderState?: 'pending' | 'ready' | 'processing' | 'valid' | 'invalid';
   certificateRevision?: number;
+  /** What the order was placed for (order-fingerprint.ts). */
+  orderFingerprint?: string;
   retryAfter?: string;
   challenges?: ChallengeStatus[];
 }

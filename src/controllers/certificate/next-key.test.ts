@@ -2,7 +2,7 @@ import type { V1Secret } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { generatePrivateKey } from '../../acme/keys.ts';
 import { secretValue } from '../../kube/secrets.ts';
-import { dropNextKey, ensureNextKey, type NextKeyStore } from './next-key.ts';
+import { dropNextKey, ensureNextKey, readNextKey, type NextKeyStore } from './next-key.ts';
 
 function memoryStore(): NextKeyStore & { secrets: Map<string, V1Secret> } {
   const secrets = new Map<string, V1Secret>();
@@ -51,5 +51,40 @@ describe('next key', () => {
     const rsa = await ensureNextKey(store, owner, { algorithm: 'RSA', size: 2048 });
     expect(rsa).not.toBe(ecdsa);
     expect(secretValue(store.secrets.get('team/web-next-key'), 'tls.key')).toBe(rsa);
+  });
+
+  it("neither uses nor deletes a Secret of that name that is not this Certificate's next key", async () => {
+    const store = memoryStore();
+    // The TLS Secret of a Certificate named `web-next-key`, with a key that fits web's spec.
+    const theirs = await generatePrivateKey({ algorithm: 'ECDSA', size: 256 });
+    const tls: V1Secret = {
+      type: 'kubernetes.io/tls',
+      metadata: {
+        name: 'web-next-key',
+        namespace: 'team',
+        labels: { 'acme6.io/managed': 'true', 'acme6.io/certificate-name': 'web-next-key' },
+        ownerReferences: [
+          { apiVersion: 'acme6.io/v1alpha1', kind: 'Certificate', name: 'web-next-key', uid: 'u2' },
+        ],
+      },
+      data: { 'tls.key': Buffer.from(theirs).toString('base64'), 'tls.crt': 'Y2VydA==' },
+    };
+    store.secrets.set('team/web-next-key', tls);
+    await expect(ensureNextKey(store, owner, { algorithm: 'ECDSA', size: 256 })).rejects.toThrow(
+      /Secret team\/web-next-key exists and is not the next key of Certificate web/,
+    );
+    expect(await readNextKey(store, owner)).toBeUndefined();
+    await dropNextKey(store, owner);
+    expect(store.secrets.get('team/web-next-key')).toBe(tls);
+  });
+
+  it('replaces the next key of an earlier Certificate of the same name, never using it', async () => {
+    const store = memoryStore();
+    const earlier = await ensureNextKey(store, { ...owner, uid: 'u0' }, { algorithm: 'ECDSA', size: 256 });
+    expect(await readNextKey(store, owner)).toBeUndefined();
+    const key = await ensureNextKey(store, owner, { algorithm: 'ECDSA', size: 256 });
+    expect(key).not.toBe(earlier);
+    expect(await readNextKey(store, owner)).toBe(key);
+    expect(store.secrets.get('team/web-next-key')?.metadata?.ownerReferences?.[0]?.uid).toBe('u1');
   });
 });

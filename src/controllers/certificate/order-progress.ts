@@ -3,6 +3,7 @@
 // write the TLS Secret. Where it must wait, it returns how long to wait.
 import type { V1Secret } from '@kubernetes/client-node';
 import type { Certificate, ChallengeStatus } from '../../api/certificate.ts';
+import { LABEL_CERTIFICATE_NAME } from '../../api/group.ts';
 import type { AnyIssuer } from '../../api/issuer.ts';
 import { keyMatchesCertificate, readCertificate, readCertificateChain } from '../../acme/certificate-info.ts';
 import { createCsr } from '../../acme/csr.ts';
@@ -10,7 +11,7 @@ import type { AcmeAuthorization, AcmeOrder, AcmePort } from '../../acme/port.ts'
 import type { MutableSecretStore } from '../../kube/secrets.ts';
 import { secretValue } from '../../kube/secrets.ts';
 import type { ChallengeSolver, ChallengeTask } from './challenge-solver.ts';
-import { ensureNextKey, nextKeySecretName, type KeyOwner } from './next-key.ts';
+import { ensureNextKey, isNextKeySecret, nextKeySecretName, readNextKey, type KeyOwner } from './next-key.ts';
 import type { SolverChoice } from './solver-selection.ts';
 import { buildTlsSecret } from './tls-secret.ts';
 
@@ -140,9 +141,23 @@ async function solvePending(ctx: OrderContext, order: AcmeOrder): Promise<StepOu
   };
 }
 
+/**
+ * The TLS Secret to write must not be some Certificate's next key (a Certificate `foo-next-key`
+ * whose secretName is `foo-next-key` while `foo` renews): using its key would take another
+ * Certificate's private key, and writing it would destroy that issuance's key.
+ */
+function refuseAnotherNextKey(ctx: OrderContext): void {
+  if (!isNextKeySecret(ctx.existingSecret)) return;
+  const other = ctx.existingSecret?.metadata?.labels?.[LABEL_CERTIFICATE_NAME];
+  throw new IssuanceFailure(
+    `Secret ${ctx.certificate.spec.secretName} holds the private key of an issuance of Certificate ${other}; choose another secretName`,
+  );
+}
+
 /** Finalizes a ready order with a CSR for the next key. */
 async function finalize(ctx: OrderContext, order: AcmeOrder): Promise<StepOutcome> {
   const { spec } = ctx.certificate;
+  refuseAnotherNextKey(ctx);
   const current = secretValue(ctx.existingSecret, 'tls.key');
   const reuse = spec.privateKey.rotationPolicy === 'Never' ? current : undefined;
   const keyPem = await ensureNextKey(ctx.secrets, owner(ctx), spec.privateKey, reuse);
@@ -155,12 +170,13 @@ async function store(ctx: OrderContext, order: AcmeOrder): Promise<StepOutcome> 
   const { certificate } = ctx;
   const chainPem = await ctx.acme.downloadCertificate(order, ctx.issuer.spec.acme.preferredChain);
   const nextKeyName = nextKeySecretName(certificate.metadata.name);
-  const keyPem = secretValue(await ctx.secrets.get(certificate.metadata.namespace, nextKeyName), 'tls.key');
+  const keyPem = await readNextKey(ctx.secrets, owner(ctx));
   if (!keyPem || !keyMatchesCertificate(keyPem, chainPem)) {
     throw new IssuanceFailure(
       `the private key for the issued certificate is gone (Secret ${nextKeyName}); a new order is needed`,
     );
   }
+  refuseAnotherNextKey(ctx);
   const leaf = readCertificate(chainPem);
   // Written already (a restart between the Secret and the status write): nothing left to do.
   const current = secretValue(ctx.existingSecret, 'tls.crt');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CertificateSpec } from '../../api/certificate.ts';
-import type { SecretFacts } from './facts.ts';
+import type { CertificateFacts, SecretFacts } from './facts.ts';
 import { evaluate, issuancePolicies, readinessPolicies, type PolicyInput } from './policies.ts';
 
 const spec: CertificateSpec = {
@@ -61,6 +61,21 @@ describe('certificate policies', () => {
     expect(verdict?.message).toBe(
       'certificate names differ from spec.dnsNames: missing *.example.test; not requested old.example.test',
     );
+  });
+
+  it('counts a notBefore a few minutes ahead (a CA clock ahead of ours) as valid, not as a reason to issue', () => {
+    const skewed = (minutes: number) => {
+      const certificate: CertificateFacts = {
+        dnsNames: spec.dnsNames,
+        notBefore: new Date(now.getTime() + minutes * 60_000),
+        notAfter: new Date('2026-07-30T00:00:00Z'),
+      };
+      return input({ certificate });
+    };
+    expect(evaluate(readinessPolicies, skewed(5))).toBeUndefined();
+    expect(evaluate(issuancePolicies, skewed(5))).toBeUndefined();
+    expect(reason(readinessPolicies, skewed(60))).toBe('NotYetValid');
+    expect(reason(issuancePolicies, skewed(60))).toBe('NotYetValid');
   });
 
   it('stays ready but issues when renewal is due', () => {

@@ -104,13 +104,20 @@ export const keyTypeMismatch: Policy = ({ spec, secret }) => {
   };
 };
 
-/** The certificate has expired (or is not valid yet). */
+/**
+ * How far a certificate's notBefore may lie ahead of our clock and still count as valid: a CA whose
+ * clock runs a little ahead of ours issues such certificates, and ordering again would only get
+ * another one like it (a new order at every reconcile).
+ */
+export const CLOCK_SKEW_TOLERANCE_MS = 10 * 60_000;
+
+/** The certificate has expired (or is not valid yet, beyond the clock skew tolerated). */
 export const expired: Policy = ({ secret, now }) => {
   const cert = parsedCertificate(secret);
   if (!cert) return undefined;
   if (now >= cert.notAfter)
     return { reason: 'Expired', message: `certificate expired at ${cert.notAfter.toISOString()}` };
-  if (now < cert.notBefore) {
+  if (now.getTime() + CLOCK_SKEW_TOLERANCE_MS < cert.notBefore.getTime()) {
     return {
       reason: 'NotYetValid',
       message: `certificate is not valid before ${cert.notBefore.toISOString()}`,

@@ -1,0 +1,97 @@
+// What every step of the issuance shares: its dependencies, the Certificate as stored, the issuer
+// it names (ready, or an IssuerNotReadyError), its solver per name, and the context of an order.
+import type { V1Secret } from '@kubernetes/client-node';
+import type { Certificate } from '../../api/certificate.ts';
+import { ConditionType } from '../../api/conditions.ts';
+import { ANNOTATION_CHALLENGE_TYPE } from '../../api/group.ts';
+import type { AnyIssuer } from '../../api/issuer.ts';
+import type { EventRecorder } from '../../kube/events.ts';
+import type { MutableSecretStore } from '../../kube/secrets.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import { IssuerNotReadyError, issuerSecretNamespace, type AcmeClients } from './acme-clients.ts';
+import type { ChallengeSolver } from './challenge-solver.ts';
+import type { FailureBackoff } from './failure-backoff.ts';
+import type { IssuanceStatus } from './issuance-status.ts';
+import type { OrderContext } from './order-progress.ts';
+import { chooseSolvers } from './solver-selection.ts';
+
+/** What the issuance needs; every side effect is behind one of these. */
+export interface IssuanceDeps {
+  getCertificate(name: string, namespace: string): Certificate | undefined;
+  getIssuer(kind: string, name: string, namespace: string): AnyIssuer | undefined;
+  /** Reads a Certificate straight from the apiserver (the cache may lag our own writes). */
+  readCertificate(name: string, namespace: string): Promise<Certificate | undefined>;
+  secrets: MutableSecretStore;
+  acmeClients: AcmeClients;
+  solvers: Partial<Record<'http-01' | 'dns-01', ChallengeSolver>>;
+  writeStatus(certificate: Certificate, status: IssuanceStatus): Promise<void>;
+  /** Holds (true) or releases (false) CHALLENGE_FINALIZER on the Certificate. */
+  setFinalizer(certificate: Certificate, held: boolean): Promise<void>;
+  recorder: EventRecorder;
+  clock: Clock;
+  backoff: FailureBackoff;
+  clusterResourceNamespace: string;
+}
+
+/** A Certificate read from the apiserver or its cache: it has a name, namespace and uid. */
+export type StoredCertificate = Certificate & {
+  metadata: { name: string; namespace: string; uid: string };
+};
+
+/** The issuer the Certificate names, if it exists and is ready; else an IssuerNotReadyError. */
+export function issuerOf(
+  deps: IssuanceDeps,
+  certificate: StoredCertificate,
+): { issuer: AnyIssuer; secretNamespace: string } {
+  const { kind, name } = certificate.spec.issuerRef;
+  const issuer = deps.getIssuer(kind, name, certificate.metadata.namespace);
+  if (!issuer) throw new IssuerNotReadyError(`${kind} ${name} does not exist`);
+  const ready = issuer.status?.conditions?.find((c) => c.type === ConditionType.Ready);
+  if (ready?.status !== 'True') {
+    throw new IssuerNotReadyError(`${kind} ${name} is not ready${ready ? `: ${ready.message}` : ''}`);
+  }
+  const secretNamespace = issuerSecretNamespace(
+    kind,
+    certificate.metadata.namespace,
+    deps.clusterResourceNamespace,
+  );
+  return { issuer, secretNamespace };
+}
+
+/** The issuer's solver per name of the Certificate, honouring its preferred challenge type. */
+export function solversFor(
+  issuer: AnyIssuer,
+  certificate: StoredCertificate,
+): ReturnType<typeof chooseSolvers> {
+  const preferred = certificate.metadata.annotations?.[ANNOTATION_CHALLENGE_TYPE];
+  return chooseSolvers(
+    issuer.spec.acme.solvers,
+    certificate.spec.dnsNames,
+    certificate.metadata.labels,
+    preferred === 'http-01' || preferred === 'dns-01' ? preferred : undefined,
+  );
+}
+
+/** What the order steps need for this Certificate and the revision being issued. */
+export async function orderContext(
+  deps: IssuanceDeps,
+  certificate: StoredCertificate,
+  secret: V1Secret | undefined,
+  revision: number,
+): Promise<OrderContext> {
+  const { issuer, secretNamespace } = issuerOf(deps, certificate);
+  const { choices } = solversFor(issuer, certificate);
+  return {
+    certificate,
+    issuer,
+    secretNamespace,
+    acme: await deps.acmeClients.forIssuer(issuer, secretNamespace),
+    choices,
+    solvers: deps.solvers,
+    secrets: deps.secrets,
+    revision,
+    existingSecret: secret,
+    now: deps.clock.now(),
+    orderStartedAt: new Date(certificate.status?.acme?.orderCreatedTime ?? deps.clock.now()),
+  };
+}

@@ -1,0 +1,39 @@
+// Finishing an issuance: the TLS Secret holds the new certificate, so take the challenges down,
+// record the revision (dropping the order and the failure record), then let the next key and the
+// finalizer go.
+import { refOf } from '../../kube/object-ref.ts';
+import type { Result } from '../../runtime/controller.ts';
+import type { IssuanceDeps } from './issuance-context.ts';
+import { withoutIssuing, type IssuanceStatus } from './issuance-status.ts';
+import { dropNextKey } from './next-key.ts';
+import { cleanUpChallenges, type OrderContext, type StepOutcome } from './order-progress.ts';
+
+/** Records an issued certificate. */
+export async function finishIssuance(
+  deps: IssuanceDeps,
+  ctx: OrderContext,
+  owned: IssuanceStatus,
+  orderURL: string,
+  outcome: Extract<StepOutcome, { kind: 'issued' }>,
+): Promise<Result> {
+  const { certificate } = ctx;
+  const leftovers = await cleanUpChallenges(ctx, orderURL);
+  for (const problem of leftovers) deps.recorder.warning(refOf(certificate), 'CleanUpFailed', problem);
+  const {
+    failedIssuanceAttempts: _f,
+    lastFailureTime: _l,
+    nextAttemptTime: _n,
+    acme: _a,
+    ...rest
+  } = withoutIssuing(owned);
+  await deps.writeStatus(certificate, { ...rest, revision: outcome.revision });
+  // Only now that status records the revision may the key's other copy go.
+  await dropNextKey(deps.secrets, certificate.metadata);
+  await deps.setFinalizer(certificate, false);
+  deps.recorder.normal(
+    refOf(certificate),
+    'Issued',
+    `certificate revision ${outcome.revision} written to Secret ${certificate.spec.secretName}, valid until ${outcome.notAfter.toISOString()}`,
+  );
+  return {};
+}

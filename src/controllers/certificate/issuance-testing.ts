@@ -1,0 +1,123 @@
+// Helpers for unit tests of the issuance: a Certificate, a ready Issuer, and a reconciler whose
+// dependencies record the status writes.
+import type { V1Secret } from '@kubernetes/client-node';
+import type { Certificate } from '../../api/certificate.ts';
+import type { AnyIssuer } from '../../api/issuer.ts';
+import type { AcmePort } from '../../acme/port.ts';
+import type { MutableSecretStore } from '../../kube/secrets.ts';
+import { FakeClock } from '../../runtime/clock.ts';
+import type { IssuanceStatus } from './issuance-status.ts';
+import { IssuanceReconciler, type IssuanceDeps } from './issuance.ts';
+
+export const now = new Date('2026-11-25T12:00:00Z');
+
+export function cert(generation: number, status: Certificate['status'] = {}): Certificate {
+  return {
+    apiVersion: 'acme6.io/v1alpha1',
+    kind: 'Certificate',
+    metadata: { name: 'web', namespace: 'team', uid: 'u1', generation, resourceVersion: '7' },
+    spec: {
+      secretName: 'web-tls',
+      dnsNames: ['web.example.test'],
+      issuerRef: { name: 'le', kind: 'Issuer', group: 'acme6.io' },
+      privateKey: { algorithm: 'ECDSA', rotationPolicy: 'Always' },
+    },
+    status,
+  };
+}
+
+export const readyIssuer = {
+  apiVersion: 'acme6.io/v1alpha1',
+  kind: 'Issuer',
+  metadata: { name: 'le', namespace: 'team', generation: 1, uid: 'i1' },
+  spec: {
+    acme: {
+      server: 'https://ca.example.test/dir',
+      privateKeySecretRef: { name: 'le-account', key: 'tls.key' },
+      solvers: [{ dns01: { rfc2136: { nameserver: '127.0.0.1:53', tsigAlgorithm: 'HMACSHA256' } } }],
+    },
+  },
+  status: {
+    acme: { uri: 'https://ca.example.test/acct/1' },
+    conditions: [
+      {
+        type: 'Ready',
+        status: 'True',
+        reason: 'AccountRegistered',
+        message: '',
+        lastTransitionTime: '2026-01-01T00:00:00Z',
+      },
+    ],
+  },
+} as unknown as AnyIssuer;
+
+/** What a test may set besides the Certificate, its CA and issuer. */
+export interface SetupOptions {
+  /** The Certificate as the apiserver has it, when the cache (`certificate`) lags behind it. */
+  fresh?: Certificate | null;
+  /** Secrets by name. */
+  secrets?: Record<string, V1Secret>;
+  solvers?: IssuanceDeps['solvers'];
+}
+
+/** An Event the reconciler recorded. */
+export interface RecordedEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+// `issuer: null` means the issuer does not exist (undefined would pick the default).
+export function setup(
+  certificate: Certificate,
+  acme: Partial<AcmePort> = {},
+  issuer: AnyIssuer | null = readyIssuer,
+  more: SetupOptions = {},
+) {
+  const writes: IssuanceStatus[] = [];
+  const events: RecordedEvent[] = [];
+  const noSecrets: MutableSecretStore = {
+    get: (_ns, name): Promise<V1Secret | undefined> => Promise.resolve(more.secrets?.[name]),
+    create: (s) => Promise.resolve(s),
+    replace: (s) => Promise.resolve(s),
+    delete: () => Promise.resolve(),
+  };
+  const reconciler = new IssuanceReconciler({
+    getCertificate: () => certificate,
+    getIssuer: () => issuer ?? undefined,
+    // `null` is a Certificate the apiserver no longer has.
+    readCertificate: () => Promise.resolve(more.fresh === null ? undefined : (more.fresh ?? certificate)),
+    secrets: noSecrets,
+    acmeClients: { forIssuer: () => Promise.resolve(acme as AcmePort) },
+    solvers: more.solvers ?? {},
+    writeStatus: (_c, status) => {
+      writes.push(status);
+      return Promise.resolve();
+    },
+    setFinalizer: () => Promise.resolve(),
+    recorder: {
+      normal: (_ref, reason, message) => void events.push({ type: 'Normal', reason, message }),
+      warning: (_ref, reason, message) => void events.push({ type: 'Warning', reason, message }),
+    },
+    clock: new FakeClock(now),
+    backoff: { initialMs: 3_600_000, maxMs: 32 * 3_600_000 },
+    clusterResourceNamespace: 'acme6',
+  });
+  return { reconciler, writes, events };
+}
+
+export const failedAt = (generation: number) => ({
+  failedIssuanceAttempts: 2,
+  lastFailureTime: '2026-11-25T11:30:00Z',
+  nextAttemptTime: '2026-11-25T13:00:00Z',
+  conditions: [
+    {
+      type: 'Issuing',
+      status: 'False' as const,
+      reason: 'Failed',
+      message: 'boom',
+      lastTransitionTime: '2026-11-25T11:30:00Z',
+      observedGeneration: generation,
+    },
+  ],
+});
