@@ -26,6 +26,7 @@ import { Dns01ChallengeSolver } from '../solvers/dns01/challenge-solver.ts';
 import { createHttp01Solver, type Http01Options } from '../solvers/http01/create.ts';
 import { CachedAcmeClients } from './certificate/acme-clients.ts';
 import { ARI_FIELD_MANAGER, AriReconciler } from './certificate/ari.ts';
+import { sameSecretKeys } from './certificate/duplicate-secret.ts';
 import { DEFAULT_FAILURE_BACKOFF, type FailureBackoff } from './certificate/failure-backoff.ts';
 import { CHALLENGE_FINALIZER, IssuanceReconciler } from './certificate/issuance.ts';
 import { ISSUANCE_FIELD_MANAGER } from './certificate/issuance-status.ts';
@@ -107,6 +108,7 @@ export class Manager {
       managedSecrets.get(name, ns) ?? (await this.secrets.get(ns, name));
     const issuance = new IssuanceReconciler({
       getCertificate: (name, ns) => certInformer.get(name, ns),
+      listCertificates: (ns) => certInformer.list(ns),
       getIssuer,
       readCertificate: (name, ns) => certificates.get(name, ns),
       secrets: this.secrets,
@@ -138,6 +140,7 @@ export class Manager {
     });
     const readiness = new ReadinessReconciler({
       getCertificate: (name, ns) => certInformer.get(name, ns),
+      listCertificates: (ns) => certInformer.list(ns),
       getSecret,
       writeStatus: (cert, status) =>
         certificates.applyStatus(
@@ -172,6 +175,10 @@ export class Manager {
     const toAll = (key: string): void => certControllers.forEach((c) => c.queue.add(key));
     const sink: KeySink = { add: toAll };
     certInformer.addHandler(enqueueKeys(sink));
+    // DuplicateSecretName: when one Certificate naming a Secret changes or goes, the others look again.
+    certInformer.addHandler(
+      enqueueKeys(sink, (c) => sameSecretKeys(c, certInformer.list(c.metadata.namespace ?? ''))),
+    );
     // A managed Secret changed (deleted, edited): its Certificate is repaired at once.
     managedSecrets.addHandler(
       enqueueKeys(sink, (secret) => {

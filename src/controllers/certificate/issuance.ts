@@ -35,10 +35,14 @@ import { cleanUpChallenges, IssuanceFailure, stepOrder, type OrderContext } from
 import { evaluate, issuancePolicies, type Verdict } from './policies.ts';
 import { readSecretFacts } from './secret-facts.ts';
 import { chooseSolvers } from './solver-selection.ts';
+import { secretKeeper } from './duplicate-secret.ts';
+import { standAsideForKeeper } from './duplicate-secret-hold.ts';
 
 /** What the issuance needs; every side effect is behind one of these. */
 export interface IssuanceDeps {
   getCertificate(name: string, namespace: string): Certificate | undefined;
+  /** The cached Certificates of a namespace (to find others naming the same Secret). */
+  listCertificates?(namespace: string): Certificate[];
   getIssuer(kind: string, name: string, namespace: string): AnyIssuer | undefined;
   /** Reads a Certificate straight from the apiserver (the cache may lag our own writes). */
   readCertificate(name: string, namespace: string): Promise<Certificate | undefined>;
@@ -101,6 +105,12 @@ export class IssuanceReconciler {
     const held = certificate.metadata.finalizers?.includes(CHALLENGE_FINALIZER) ?? false;
     try {
       if (certificate.metadata.deletionTimestamp) return await this.finalize(certificate, owned, held);
+      // DuplicateSecretName: an older Certificate keeps this Secret, so this one places no order.
+      const keeper = secretKeeper(
+        certificate,
+        this.deps.listCertificates?.(certificate.metadata.namespace) ?? [],
+      );
+      if (keeper) return await standAsideForKeeper(this.deps, certificate, owned, keeper);
       if (owned.acme?.orderURL) return await this.progress(certificate, owned, secret);
       return await this.maybeStart(certificate, owned, secret);
     } catch (err) {
