@@ -18,6 +18,7 @@ import type { Result } from '../../runtime/controller.ts';
 import { isTerminalError } from '../../runtime/errors.ts';
 import { parseKey } from '../../runtime/keys.ts';
 import { IssuerNotReadyError, issuerSecretNamespace, type AcmeClients } from './acme-clients.ts';
+import type { ChallengeCleanup } from './challenge-cleanup.ts';
 import type { ChallengeSolver } from './challenge-solver.ts';
 import { failureDelayMs, type FailureBackoff } from './failure-backoff.ts';
 import {
@@ -56,6 +57,8 @@ export interface IssuanceDeps {
   clock: Clock;
   backoff: FailureBackoff;
   clusterResourceNamespace: string;
+  /** Records each challenge response in status before it is published (challenge-cleanup.ts). */
+  challengeCleanup?: Pick<ChallengeCleanup, 'record'>;
 }
 
 type StoredCertificate = Certificate & { metadata: { name: string; namespace: string; uid: string } };
@@ -338,6 +341,9 @@ export class IssuanceReconciler {
       existingSecret: secret,
       now: this.deps.clock.now(),
       orderStartedAt: new Date(certificate.status?.acme?.orderCreatedTime ?? this.deps.clock.now()),
+      ...(this.deps.challengeCleanup
+        ? { recordPresented: (entry) => this.deps.challengeCleanup!.record(certificate, entry) }
+        : {}),
     };
   }
 
