@@ -11,7 +11,19 @@ import type { ChallengeTask } from './challenge-solver.ts';
 export function staleChallenges(certificate: Certificate): PresentedChallenge[] {
   const recorded = certificate.status?.presentedChallenges ?? [];
   const inFlight = certificate.metadata.deletionTimestamp ? undefined : certificate.status?.acme?.orderURL;
-  return recorded.filter((entry) => entry.orderURL !== inFlight);
+  // A CA may hand a new order the authorization of an abandoned one: a response the order in
+  // flight uses again (same token) stays up, and its old entry goes with the new one.
+  const response = (e: PresentedChallenge): string => `${e.type}\n${e.dnsName}\n${e.token}`;
+  const live = new Set(recorded.filter((e) => e.orderURL === inFlight).map(response));
+  return recorded.filter((entry) => entry.orderURL !== inFlight && !live.has(response(entry)));
+}
+
+/** Stale entries whose response the order in flight reuses: dropped from status, not taken down. */
+export function supersededChallenges(certificate: Certificate): PresentedChallenge[] {
+  const recorded = certificate.status?.presentedChallenges ?? [];
+  const stale = new Set(staleChallenges(certificate));
+  const inFlight = certificate.metadata.deletionTimestamp ? undefined : certificate.status?.acme?.orderURL;
+  return recorded.filter((e) => e.orderURL !== inFlight && !stale.has(e));
 }
 
 /** Identity of a recorded response (a re-presented challenge is recorded once). */

@@ -75,7 +75,7 @@ function harness(certificate: Certificate, opts: { issuer?: AnyIssuer; failWith?
 describe('staleChallenges', () => {
   it('keeps the order in flight and takes down every other, and all of them on deletion', () => {
     const current = entry();
-    const old = entry({ orderURL: 'https://ca.test/order/0' });
+    const old = entry({ orderURL: 'https://ca.test/order/0', token: 'old-token' });
     expect(staleChallenges(cert([current, old], { orderURL: ORDER }))).toEqual([old]);
     expect(staleChallenges(cert([current, old]))).toEqual([current, old]);
     expect(staleChallenges(cert([current, old], { orderURL: ORDER, deleting: true }))).toEqual([
@@ -133,6 +133,16 @@ describe('ChallengeCleanup', () => {
     await h.cleanup.record(stored, entry());
     await h.cleanup.record(h.stored() as typeof stored, entry());
     expect(h.finalizer).toEqual([true]);
+    expect(h.stored().status?.presentedChallenges).toEqual([entry()]);
+  });
+});
+
+describe('a response the order in flight reuses', () => {
+  it('stays up, and only its old entry goes', async () => {
+    const reused = entry({ orderURL: 'https://ca.test/order/0' });
+    const h = harness(cert([reused, entry()], { orderURL: ORDER }));
+    await h.cleanup.reconcile('ns/web');
+    expect(h.cleaned).toEqual([]);
     expect(h.stored().status?.presentedChallenges).toEqual([entry()]);
   });
 });

@@ -17,6 +17,7 @@ import {
   holdsFinalizer,
   presentedKey,
   staleChallenges,
+  supersededChallenges,
   type SolverLookup,
 } from './challenge-cleanup-plan.ts';
 import type { ChallengeSolver } from './challenge-solver.ts';
@@ -87,7 +88,8 @@ export class ChallengeCleanup {
     if (!cached?.metadata.uid) return {};
     const certificate = cached as Stored;
     const stale = staleChallenges(certificate);
-    if (stale.length === 0) {
+    const superseded = supersededChallenges(certificate);
+    if (stale.length === 0 && superseded.length === 0) {
       const recorded = certificate.status?.presentedChallenges ?? [];
       const metadata = certificate.metadata as Record<string, unknown>;
       // Not while an order is in flight: record() may have just taken the finalizer for a response
@@ -97,7 +99,7 @@ export class ChallengeCleanup {
         await this.deps.setFinalizer(certificate, false);
       return {};
     }
-    const removed = new Set<string>();
+    const removed = new Set(superseded.map(presentedKey));
     const problems: string[] = [];
     for (const entry of stale) {
       const problem = await this.takeDown(certificate, entry);
