@@ -117,6 +117,24 @@ export const challengeStatus = z.strictObject({
 });
 export type ChallengeStatus = z.output<typeof challengeStatus>;
 
+/**
+ * A challenge response acme6 has published (or is about to), with what taking it down needs, so
+ * cleanup never has to ask the CA. Removed from status once the response is gone.
+ */
+export const presentedChallenge = z.strictObject({
+  orderURL: boundedString(2048),
+  type: z.enum(['http-01', 'dns-01']),
+  dnsName: boundedString(253),
+  wildcard: z.boolean().optional(),
+  token: boundedString(256),
+  value: boundedString(512),
+  issuerKind: z.enum(['Issuer', 'ClusterIssuer']),
+  issuerName: boundedString(253),
+  solverIndex: z.int32().min(0),
+  presentedTime: dateTime,
+});
+export type PresentedChallenge = z.output<typeof presentedChallenge>;
+
 /** ACME Renewal Information (RFC 9773) for the current certificate. */
 export const renewalInfoStatus = z.strictObject({
   suggestedWindowStart: dateTime.optional(),
@@ -151,6 +169,10 @@ export const certificateStatus = z.strictObject({
   lastFailureTime: dateTime.optional(),
   nextAttemptTime: dateTime.optional(),
   acme: certificateAcmeStatus.optional(),
+  presentedChallenges: z
+    .array(presentedChallenge)
+    .max(MAX_DNS_NAMES * 4)
+    .optional(),
 });
 export type CertificateStatus = z.output<typeof certificateStatus>;
 

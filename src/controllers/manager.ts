@@ -27,6 +27,12 @@ import { KubeApiPoster } from '../solvers/dns01/webhook/kube-api-poster.ts';
 import { createHttp01Solver, type Http01Options } from '../solvers/http01/create.ts';
 import { CachedAcmeClients } from './certificate/acme-clients.ts';
 import { ARI_FIELD_MANAGER, AriReconciler } from './certificate/ari.ts';
+import { sameSecretKeys } from './certificate/duplicate-secret.ts';
+import {
+  ChallengeCleanup,
+  CLEANUP_FIELD_MANAGER,
+  CLEANUP_FINALIZER,
+} from './certificate/challenge-cleanup.ts';
 import { DEFAULT_FAILURE_BACKOFF, type FailureBackoff } from './certificate/failure-backoff.ts';
 import { CHALLENGE_FINALIZER, IssuanceReconciler } from './certificate/issuance.ts';
 import { ISSUANCE_FIELD_MANAGER } from './certificate/issuance-status.ts';
@@ -109,18 +115,46 @@ export class Manager {
     const acmeClients = new CachedAcmeClients(this.secrets);
     const getSecret = async (ns: string, name: string): Promise<V1Secret | undefined> =>
       managedSecrets.get(name, ns) ?? (await this.secrets.get(ns, name));
+    const solvers = {
+      'dns-01': new Dns01ChallengeSolver(this.secrets, new KubeApiPoster(options.kubeConfig)),
+      ...(options.http01
+        ? { 'http-01': createHttp01Solver(options.kubeConfig, this.clock, options.http01) }
+        : {}),
+    };
+    // Takes published challenge responses down from status, never asking the CA.
+    const challengeCleanup = new ChallengeCleanup({
+      getCertificate: (name, ns) => certInformer.get(name, ns),
+      readCertificate: (name, ns) => certificates.get(name, ns),
+      getIssuer,
+      solvers,
+      writeRecords: (cert, records, resourceVersion) =>
+        certificates.applyStatus(
+          cert.metadata.name ?? '',
+          cert.metadata.namespace,
+          { presentedChallenges: records },
+          CLEANUP_FIELD_MANAGER,
+          resourceVersion,
+        ),
+      setFinalizer: (cert, held) =>
+        certificates.applyFinalizers(
+          cert.metadata.name ?? '',
+          cert.metadata.namespace,
+          held ? [CLEANUP_FINALIZER] : [],
+          CLEANUP_FIELD_MANAGER,
+        ),
+      recorder: this.recorder,
+      clock: this.clock,
+      clusterResourceNamespace: options.clusterResourceNamespace,
+    });
     const issuance = new IssuanceReconciler({
       getCertificate: (name, ns) => certInformer.get(name, ns),
+      listCertificates: (ns) => certInformer.list(ns),
       getIssuer,
       readCertificate: (name, ns) => certificates.get(name, ns),
       secrets: this.secrets,
       acmeClients,
-      solvers: {
-        'dns-01': new Dns01ChallengeSolver(this.secrets, new KubeApiPoster(options.kubeConfig)),
-        ...(options.http01
-          ? { 'http-01': createHttp01Solver(options.kubeConfig, this.clock, options.http01) }
-          : {}),
-      },
+      solvers,
+      challengeCleanup,
       // With the version it was decided on: a decision on a lagging cache fails with 409 and is
       // taken again on the newer object, never written over it.
       writeStatus: (cert, status) =>
@@ -145,6 +179,7 @@ export class Manager {
     });
     const readiness = new ReadinessReconciler({
       getCertificate: (name, ns) => certInformer.get(name, ns),
+      listCertificates: (ns) => certInformer.list(ns),
       getSecret,
       writeStatus: (cert, status) =>
         certificates.applyStatus(
@@ -175,10 +210,15 @@ export class Manager {
       this.controller('certificate-issuance', (key) => issuance.reconcile(key)),
       this.controller('certificate-readiness', (key) => readiness.reconcile(key)),
       this.controller('certificate-ari', (key) => ari.reconcile(key)),
+      this.controller('certificate-challenge-cleanup', (key) => challengeCleanup.reconcile(key)),
     ];
     const toAll = (key: string): void => certControllers.forEach((c) => c.queue.add(key));
     const sink: KeySink = { add: toAll };
     certInformer.addHandler(enqueueKeys(sink));
+    // DuplicateSecretName: when one Certificate naming a Secret changes or goes, the others look again.
+    certInformer.addHandler(
+      enqueueKeys(sink, (c) => sameSecretKeys(c, certInformer.list(c.metadata.namespace ?? ''))),
+    );
     // A managed Secret changed (deleted, edited): its Certificate is repaired at once.
     managedSecrets.addHandler(
       enqueueKeys(sink, (secret) => {

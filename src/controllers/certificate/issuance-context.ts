@@ -9,6 +9,7 @@ import type { EventRecorder } from '../../kube/events.ts';
 import type { MutableSecretStore } from '../../kube/secrets.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { IssuerNotReadyError, issuerSecretNamespace, type AcmeClients } from './acme-clients.ts';
+import type { ChallengeCleanup } from './challenge-cleanup.ts';
 import type { ChallengeSolver } from './challenge-solver.ts';
 import type { FailureBackoff } from './failure-backoff.ts';
 import type { IssuanceStatus } from './issuance-status.ts';
@@ -18,6 +19,8 @@ import { chooseSolvers } from './solver-selection.ts';
 /** What the issuance needs; every side effect is behind one of these. */
 export interface IssuanceDeps {
   getCertificate(name: string, namespace: string): Certificate | undefined;
+  /** The cached Certificates of a namespace (to find others naming the same Secret). */
+  listCertificates?(namespace: string): Certificate[];
   getIssuer(kind: string, name: string, namespace: string): AnyIssuer | undefined;
   /** Reads a Certificate straight from the apiserver (the cache may lag our own writes). */
   readCertificate(name: string, namespace: string): Promise<Certificate | undefined>;
@@ -31,6 +34,8 @@ export interface IssuanceDeps {
   clock: Clock;
   backoff: FailureBackoff;
   clusterResourceNamespace: string;
+  /** Records each challenge response in status before it is published (challenge-cleanup.ts). */
+  challengeCleanup?: Pick<ChallengeCleanup, 'record'>;
 }
 
 /** A Certificate read from the apiserver or its cache: it has a name, namespace and uid. */
@@ -93,5 +98,8 @@ export async function orderContext(
     existingSecret: secret,
     now: deps.clock.now(),
     orderStartedAt: new Date(certificate.status?.acme?.orderCreatedTime ?? deps.clock.now()),
+    ...(deps.challengeCleanup
+      ? { recordPresented: (entry) => deps.challengeCleanup!.record(certificate, entry) }
+      : {}),
   };
 }

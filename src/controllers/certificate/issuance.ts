@@ -11,6 +11,8 @@ import { handleIssuanceError } from './issuance-failure.ts';
 import { progressOrder } from './issuance-progress.ts';
 import { maybeStartOrder } from './issuance-start.ts';
 import { ownedStatus } from './issuance-status.ts';
+import { secretKeeper } from './duplicate-secret.ts';
+import { standAsideForKeeper } from './duplicate-secret-hold.ts';
 
 export type { IssuanceDeps } from './issuance-context.ts';
 
@@ -36,6 +38,12 @@ export class IssuanceReconciler {
     try {
       if (certificate.metadata.deletionTimestamp)
         return await finalizeDeletion(this.deps, certificate, owned, held);
+      // DuplicateSecretName: an older Certificate keeps this Secret, so this one places no order.
+      const keeper = secretKeeper(
+        certificate,
+        this.deps.listCertificates?.(certificate.metadata.namespace) ?? [],
+      );
+      if (keeper) return await standAsideForKeeper(this.deps, certificate, owned, keeper);
       if (owned.acme?.orderURL) return await progressOrder(this.deps, certificate, owned, secret);
       return await maybeStartOrder(this.deps, certificate, owned, secret);
     } catch (err) {

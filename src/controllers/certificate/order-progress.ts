@@ -2,7 +2,7 @@
 // and check each challenge, answer it once the CA can see it, finalize with the next key, then
 // write the TLS Secret. Where it must wait, it returns how long to wait.
 import type { V1Secret } from '@kubernetes/client-node';
-import type { Certificate, ChallengeStatus } from '../../api/certificate.ts';
+import type { Certificate, ChallengeStatus, PresentedChallenge } from '../../api/certificate.ts';
 import { LABEL_CERTIFICATE_NAME } from '../../api/group.ts';
 import type { AnyIssuer } from '../../api/issuer.ts';
 import { keyMatchesCertificate, readCertificate, readCertificateChain } from '../../acme/certificate-info.ts';
@@ -10,7 +10,9 @@ import { createCsr } from '../../acme/csr.ts';
 import type { AcmeAuthorization, AcmeOrder, AcmePort } from '../../acme/port.ts';
 import type { MutableSecretStore } from '../../kube/secrets.ts';
 import { secretValue } from '../../kube/secrets.ts';
+import { presentedEntry } from './challenge-cleanup-plan.ts';
 import type { ChallengeSolver, ChallengeTask } from './challenge-solver.ts';
+import { statusTime } from './issuance-status.ts';
 import { ensureNextKey, isNextKeySecret, nextKeySecretName, readNextKey, type KeyOwner } from './next-key.ts';
 import type { SolverChoice } from './solver-selection.ts';
 import { buildTlsSecret } from './tls-secret.ts';
@@ -45,6 +47,8 @@ export interface OrderContext {
   now: Date;
   /** When this order was placed (the Issuing condition's transition), for giving up on propagation. */
   orderStartedAt: Date;
+  /** Records a response in status before it is published, so cleanup never needs the CA. */
+  recordPresented?: (entry: PresentedChallenge) => Promise<void>;
 }
 
 const POLL_MS = 1000;
@@ -112,6 +116,8 @@ async function solvePending(ctx: OrderContext, order: AcmeOrder): Promise<StepOu
       throw new IssuanceFailure(`${choice.type} challenge for ${name} failed: ${why}`);
     }
     if (challenge.status === 'pending') {
+      const { issuerRef } = ctx.certificate.spec;
+      await ctx.recordPresented?.(presentedEntry(order.url, issuerRef, choice, task, statusTime(ctx.now)));
       const result = await solver.present(task);
       entry.selfCheck = result.detail;
       if (result.ready) {

@@ -9,6 +9,7 @@ import { secretValue } from '../../kube/secrets.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { Result } from '../../runtime/controller.ts';
 import { parseKey } from '../../runtime/keys.ts';
+import { DUPLICATE_SECRET_REASON, duplicateSecretMessage, secretKeeper } from './duplicate-secret.ts';
 import { statusTime } from './issuance-status.ts';
 import { evaluate, readinessPolicies } from './policies.ts';
 import { renewalTime } from './renewal-time.ts';
@@ -28,6 +29,8 @@ export interface ReadinessStatus {
 /** What readiness needs. */
 export interface ReadinessDeps {
   getCertificate(name: string, namespace: string): Certificate | undefined;
+  /** The cached Certificates of a namespace (to find others naming the same Secret). */
+  listCertificates?(namespace: string): Certificate[];
   getSecret(namespace: string, name: string): Promise<V1Secret | undefined>;
   writeStatus(certificate: Certificate, status: ReadinessStatus): Promise<void>;
   clock: Clock;
@@ -54,7 +57,12 @@ export class ReadinessReconciler {
     const verdict = evaluate(readinessPolicies, { spec: certificate.spec, secret: facts, now });
     const status: ReadinessStatus = { conditions: [] };
     let wakeAt: Date | undefined;
-    const certPem = secretValue(secret, 'tls.crt');
+    // DuplicateSecretName: the Secret holds an older Certificate's certificate, never this one's.
+    const keeper = secretKeeper(
+      certificate,
+      this.deps.listCertificates?.(certificate.metadata.namespace ?? '') ?? [],
+    );
+    const certPem = keeper ? undefined : secretValue(secret, 'tls.crt');
     if (facts.certificate && !('error' in facts.certificate) && certPem) {
       const { notBefore, notAfter } = facts.certificate;
       const ari = certificate.status?.acme?.renewalInfo;
@@ -73,17 +81,23 @@ export class ReadinessReconciler {
       wakeAt = [renewal, notAfter].filter((t) => t > now).sort((a, b) => a.getTime() - b.getTime())[0];
     }
     const issuing = certificate.status?.conditions?.find((c) => c.type === ConditionType.Issuing);
-    const ready = verdict
+    const ready = keeper
       ? {
           status: 'False' as const,
-          reason: verdict.reason,
-          message: issuing ? `${verdict.message}; issuance: ${issuing.message}` : verdict.message,
+          reason: DUPLICATE_SECRET_REASON,
+          message: duplicateSecretMessage(certificate, keeper),
         }
-      : {
-          status: 'True' as const,
-          reason: 'Ready',
-          message: 'certificate is up to date and has not expired',
-        };
+      : verdict
+        ? {
+            status: 'False' as const,
+            reason: verdict.reason,
+            message: issuing ? `${verdict.message}; issuance: ${issuing.message}` : verdict.message,
+          }
+        : {
+            status: 'True' as const,
+            reason: 'Ready',
+            message: 'certificate is up to date and has not expired',
+          };
     status.conditions = setCondition(
       certificate.status?.conditions?.filter((c) => c.type === ConditionType.Ready),
       { type: ConditionType.Ready, ...ready, observedGeneration: certificate.metadata.generation ?? 0 },
