@@ -14,6 +14,7 @@ import type { Certificate, SecretDeletionPolicy } from '../api/certificate.ts';
 import { Kind, LABEL_CERTIFICATE_NAME, LABEL_MANAGED, LABEL_MANAGED_VALUE } from '../api/group.ts';
 import type { AnyIssuer } from '../api/issuer.ts';
 import { CustomResourceClient } from '../kube/custom-resources.ts';
+import { apiErrorMessage } from '../kube/errors.ts';
 import { KubeEventRecorder } from '../kube/events.ts';
 import { KubeSecretStore } from '../kube/secrets.ts';
 import { realClock, type Clock } from '../runtime/clock.ts';
@@ -34,7 +35,7 @@ import { CHALLENGE_FINALIZER, IssuanceReconciler } from './certificate/issuance.
 import { ISSUANCE_FIELD_MANAGER } from './certificate/issuance-status.ts';
 import { READINESS_FIELD_MANAGER, ReadinessReconciler } from './certificate/readiness.ts';
 import { SecretOwnerReconciler } from './certificate/secret-owner.ts';
-import { discoverGatewayApi } from './gateway/discovery.ts';
+import { discoverGatewayApi, type GatewayApiResources } from './gateway/discovery.ts';
 import { gatewayKeysForCertificate, gatewayKeysForGateway } from './gateway/keys.ts';
 import { GATEWAY_SHIM_FIELD_MANAGER, GatewayShimReconciler } from './gateway/reconciler.ts';
 import { GATEWAY_API_GROUP, type Gateway } from './gateway/types.ts';
@@ -262,7 +263,7 @@ export class Manager {
   private async addGatewayShim(): Promise<void> {
     if (this.gatewayPartsAdded) return;
     this.gatewayPartsAdded = true;
-    const served = await discoverGatewayApi(this.options.kubeConfig);
+    const served = await this.discoverGatewayApi();
     if (!served.gateways) {
       this.options.logger.info(
         { group: GATEWAY_API_GROUP },
@@ -296,6 +297,22 @@ export class Manager {
     this.certInformer.addHandler(
       enqueueKeys(controller.queue, (c) => gatewayKeysForCertificate(c, gatewaysIn)),
     );
+  }
+
+  /** Asks discovery whether the Gateway API is served; a transient failure is retried, not fatal. */
+  private async discoverGatewayApi(): Promise<GatewayApiResources> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await discoverGatewayApi(this.options.kubeConfig);
+      } catch (err) {
+        const retryInMs = Math.min(1000 * 2 ** attempt, 30_000);
+        this.options.logger.warn(
+          { error: apiErrorMessage(err), retryInMs },
+          'Gateway API discovery failed; retrying',
+        );
+        await new Promise<void>((resolve) => this.clock.after(retryInMs, resolve));
+      }
+    }
   }
 
   private informer<T extends KubernetesObject>(
