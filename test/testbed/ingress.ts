@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { TestbedBinaries } from './binaries.ts';
 import { createIfAbsent, type KubeRest } from './kube-rest.ts';
+import { issueCertificate, type CertificateAuthority } from './pki.ts';
 import { ManagedProcess, waitUntil, type Stoppable } from './process.ts';
 import { grantRole, type Rules } from './rbac.ts';
 
@@ -33,10 +34,14 @@ export interface TestbedIngressInfo {
 /** Traefik's GatewayClass and the shared Gateway tests attach HTTPRoutes to. */
 export interface TestbedGatewayInfo {
   className: 'traefik';
-  /** The shared Gateway: one HTTP listener `http` on httpPort, routes from every namespace. */
+  /** The shared Gateway; both listeners admit routes from every namespace. */
   namespace: 'kube-system';
   name: 'testbed';
+  /** Listener `http` on httpPort, any hostname. */
   httpListener: 'http';
+  /** Listener `https` on httpsPort for `*.gw.example.test`, with a testbed-CA certificate. */
+  httpsListener: 'https';
+  httpsHostname: '*.gw.example.test';
 }
 
 export const INGRESS_CLASS = 'traefik';
@@ -140,14 +145,35 @@ async function grantTraefik(admin: KubeRest, gateway: boolean): Promise<string> 
 }
 
 /** The GatewayClass and the shared Gateway (the Gateway API CRDs must be Established). */
-async function createGateway(admin: KubeRest, httpPort: number): Promise<TestbedGatewayInfo> {
+async function createGateway(
+  admin: KubeRest,
+  ca: CertificateAuthority,
+  ports: { httpPort: number; httpsPort: number },
+): Promise<TestbedGatewayInfo> {
   const info: TestbedGatewayInfo = {
     className: GATEWAY_CLASS,
     namespace: 'kube-system',
     name: 'testbed',
     httpListener: 'http',
+    httpsListener: 'https',
+    httpsHostname: '*.gw.example.test',
   };
   const api = '/apis/gateway.networking.k8s.io/v1';
+  // The HTTPS listener's certificate, from the testbed CA (not acme6's: the testbed stands alone).
+  const tls = await issueCertificate(ca, {
+    kind: 'server',
+    commonName: info.httpsHostname,
+    dnsNames: [info.httpsHostname],
+    ipAddresses: [],
+  });
+  const secretName = 'testbed-gateway-tls';
+  await createIfAbsent(admin, `/api/v1/namespaces/${info.namespace}/secrets`, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: secretName, namespace: info.namespace },
+    type: 'kubernetes.io/tls',
+    stringData: { 'tls.crt': tls.certPem, 'tls.key': tls.keyPem },
+  });
   await createIfAbsent(admin, `${api}/gatewayclasses`, {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'GatewayClass',
@@ -165,7 +191,15 @@ async function createGateway(admin: KubeRest, httpPort: number): Promise<Testbed
         {
           name: info.httpListener,
           protocol: 'HTTP',
-          port: httpPort,
+          port: ports.httpPort,
+          allowedRoutes: { namespaces: { from: 'All' } },
+        },
+        {
+          name: info.httpsListener,
+          hostname: info.httpsHostname,
+          protocol: 'HTTPS',
+          port: ports.httpsPort,
+          tls: { mode: 'Terminate', certificateRefs: [{ kind: 'Secret', name: secretName }] },
           allowedRoutes: { namespaces: { from: 'All' } },
         },
       ],
@@ -225,10 +259,12 @@ export async function startIngress(opts: {
   crdsInstalled: Promise<void>;
   /** The Gateway API CRDs are among them: enable the Gateway provider. */
   gateway: boolean;
+  /** Signs the shared Gateway's HTTPS listener certificate. */
+  ca: CertificateAuthority;
 }): Promise<TestbedIngressInfo> {
   const token = await grantTraefik(opts.admin, opts.gateway);
   await opts.crdsInstalled;
-  const gateway = opts.gateway ? await createGateway(opts.admin, opts.httpPort) : undefined;
+  const gateway = opts.gateway ? await createGateway(opts.admin, opts.ca, opts) : undefined;
   const configFile = join(opts.dir, 'traefik.yaml');
   const config = traefikConfig({ ...opts, token, accessLog: join(opts.dir, 'traefik-access.log') });
   writeFileSync(configFile, stringify(config), { mode: 0o600 }); // it holds the token

@@ -130,6 +130,7 @@ export class Testbed {
                 procs,
                 crdsInstalled,
                 gateway,
+                ca,
               });
             })(),
         options.podRunner === false
