@@ -5,7 +5,9 @@
 # exit unless ACME6_DEMO_KEEP=1 (then: make testbed-down, and kill the controller yourself).
 # ACME6_DEMO_DNS=rfc2136 (default) updates BIND directly; iij-dpf and iij-do go through the emulator
 # of IIJ's DNS Platform Service API or DNS Outsourcing DO-API, which publishes into BIND.
-# ACME6_DEMO_WITH=certificate applies a Certificate instead of the Ingress.
+# ACME6_DEMO_WITH=certificate applies a Certificate instead of the Ingress; ACME6_DEMO_WITH=gateway
+# applies an annotated Gateway (class traefik, listeners on the testbed's HTTPS port) and shows the
+# certificate Traefik then serves for it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -15,9 +17,11 @@ start=$SECONDS
 dns=${ACME6_DEMO_DNS:-rfc2136}
 case $dns in rfc2136 | iij-dpf | iij-do) ;; *) echo "ACME6_DEMO_DNS must be rfc2136, iij-dpf or iij-do, not $dns" >&2; exit 2 ;; esac
 with=${ACME6_DEMO_WITH:-ingress}
-case $with in ingress | certificate) ;; *) echo "ACME6_DEMO_WITH must be ingress or certificate, not $with" >&2; exit 2 ;; esac
+case $with in ingress | certificate | gateway) ;; *) echo "ACME6_DEMO_WITH must be ingress, certificate or gateway, not $with" >&2; exit 2 ;; esac
 if [[ $with == ingress ]]; then
   example=deploy/examples/ingress-demo.yaml certificate=web-demo-tls
+elif [[ $with == gateway ]]; then
+  example=deploy/examples/gateway-demo.yaml certificate=shop-demo-tls
 else
   example=deploy/examples/certificate-demo.yaml certificate=demo
 fi
@@ -82,14 +86,37 @@ sed -e "s|@PEBBLE_DIRECTORY_URL@|$ACME6_PEBBLE_DIRECTORY_URL|" -e "s|@PEBBLE_CA_
     -e "s|@DNS_PRIMARY@|$ACME6_DNS_PRIMARY|g" -e "s|@DNS_SECONDARY@|$ACME6_DNS_SECONDARY|g" \
     -e "s|@TSIG_KEY_NAME@|$ACME6_TSIG_KEY_NAME|" -e "s|@IIJ_DPF_ENDPOINT@|${ACME6_IIJ_DPF_ENDPOINT:-}|" -e "s|@IIJ_DO_ENDPOINT@|${ACME6_IIJ_DO_ENDPOINT:-}|" \
   "$issuer_file" | kubectl apply -f -
-k apply -n default -f "$example"
+if [[ $with == gateway ]]; then
+  # Traefik maps a listener to the entrypoint on its port: the testbed's HTTPS port, not 443.
+  echo "\$ kubectl apply -n default -f $example   # port 443 -> $ACME6_INGRESS_HTTPS_PORT"
+  sed "s/port: 443$/port: $ACME6_INGRESS_HTTPS_PORT/" "$example" | kubectl apply -n default -f -; echo
+else
+  k apply -n default -f "$example"
+fi
 k wait --for=condition=Ready clusterissuer/testbed-pebble --timeout=60s
 # The Ingress's Certificate is created by the controller: wait for it to exist, then to be Ready.
 k wait -n default --for=create "certificate/$certificate" --timeout=30s
 k wait -n default --for=condition=Ready "certificate/$certificate" --timeout=120s
 # Ready comes with the TLS Secret; a moment later the issuance drops the key it held for the order.
 k wait -n default --for=delete "secret/$certificate-next-key" --timeout=30s
-k get -n default ingress,certificate,secret
+if [[ $with == gateway ]]; then
+  k wait -n default --for=condition=Ready certificate/www-demo-tls --timeout=120s
+  k get -n default gateway,certificate,secret
+  # The certificate Traefik serves on its HTTPS entrypoint for the listener's name (SNI).
+  echo "== served by Traefik for shop.example.test on 127.0.0.1:$ACME6_INGRESS_HTTPS_PORT"
+  for _ in $(seq 30); do
+    node -e '
+      const tls = require("node:tls");
+      const s = tls.connect({ host: "127.0.0.1", port: Number(process.argv[1]), servername: "shop.example.test",
+        ca: require("node:fs").readFileSync(process.argv[2]) }, () => {
+        const c = s.getPeerX509Certificate(); console.log(`subjectAltName: ${c.subjectAltName}\nissuer: ${c.issuer}\nverified: ${s.authorized}`); s.end(); });
+      s.on("error", (e) => { console.error(e.message); process.exit(1); });' "$ACME6_INGRESS_HTTPS_PORT" "$ACME6_PEBBLE_ROOT_CA_FILE" && break
+    sleep 1
+  done
+  echo
+else
+  k get -n default ingress,certificate,secret
+fi
 k acme6 status certificate "$certificate" -n default
 k acme6 inspect secret "$(kubectl get -n default "certificate/$certificate" -o jsonpath='{.spec.secretName}')" -n default
 echo "demo finished in $((SECONDS - start)) s"

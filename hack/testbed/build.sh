@@ -4,6 +4,7 @@
 #   $ACME6_TESTBED_CACHE/etcd-<v>/etcd
 #   $ACME6_TESTBED_CACHE/pebble-<v>/{pebble,pebble-challtestsrv}
 #   $ACME6_TESTBED_CACHE/traefik-<v>/{traefik,crds/}
+#   $ACME6_TESTBED_CACHE/gateway-api-<v>/crds/   (standard channel, the version Traefik's go.mod requires)
 # A finished build leaves a .complete marker; anything without it is rebuilt from scratch.
 # Prints the cache directories as KEY=path lines on stdout (for the harness); progress goes to stderr.
 set -euo pipefail
@@ -107,15 +108,39 @@ build_traefik() {
   rm -rf "$work"
 }
 
+traefik_module_dir() { go mod download -json "github.com/traefik/traefik/v3@$TRAEFIK_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p'; }
+
+# The Gateway API version Traefik's Kubernetes Gateway provider is built against (its go.mod).
+gateway_api_version() {
+  local v
+  v=$(sed -n 's#^\tsigs.k8s.io/gateway-api \(v[0-9.]*\)$#\1#p' "$(traefik_module_dir)/go.mod")
+  [[ -n $v ]] || { log "cannot read sigs.k8s.io/gateway-api from Traefik's go.mod"; exit 1; }
+  printf '%s' "$v"
+}
+
+# The Gateway API CRDs of the standard channel, copied from the module of that version.
+build_gateway_api() {
+  local out=$1 src
+  src=$(go mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  [[ -n $src ]] || { log "cannot download sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION"; exit 1; }
+  mkdir -p "$out/crds"
+  cp "$src"/config/crd/standard/*.yaml "$out/crds/"
+  chmod u+w "$out/crds/"*
+}
+
 ETCD_VERSION=$(etcd_version)
+GATEWAY_API_VERSION=$(gateway_api_version)
 k8s_dir=$cache/kubernetes-$K8S_VERSION
 etcd_dir=$cache/etcd-$ETCD_VERSION
 pebble_dir=$cache/pebble-$PEBBLE_VERSION
 traefik_dir=$cache/traefik-$TRAEFIK_VERSION
+gateway_dir=$cache/gateway-api-$GATEWAY_API_VERSION
 total=$SECONDS
 build_once "pebble $PEBBLE_VERSION" "$pebble_dir" build_pebble
 build_once "etcd $ETCD_VERSION" "$etcd_dir" build_etcd
 build_once "kubernetes $K8S_VERSION" "$k8s_dir" build_kubernetes
 build_once "traefik $TRAEFIK_VERSION" "$traefik_dir" build_traefik
+build_once "gateway-api $GATEWAY_API_VERSION" "$gateway_dir" build_gateway_api
 log "all testbed binaries ready ($((SECONDS - total)) s)"
-printf 'KUBERNETES_BIN=%s\nETCD_BIN=%s\nPEBBLE_BIN=%s\nTRAEFIK_BIN=%s\n' "$k8s_dir" "$etcd_dir" "$pebble_dir" "$traefik_dir"
+printf 'KUBERNETES_BIN=%s\nETCD_BIN=%s\nPEBBLE_BIN=%s\nTRAEFIK_BIN=%s\nGATEWAY_API=%s\n' \
+  "$k8s_dir" "$etcd_dir" "$pebble_dir" "$traefik_dir" "$gateway_dir"

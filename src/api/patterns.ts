@@ -76,6 +76,8 @@ export const MESSAGE = {
   dnsProvider: 'dns01 must set exactly one provider: rfc2136, iijDpf, iijDo or webhook',
   ingressClass:
     'set at most one of ingressClassName and class (class is the legacy kubernetes.io/ingress.class annotation)',
+  http01Route:
+    'set either ingress or gatewayHTTPRoute: with gatewayHTTPRoute an HTTPRoute routes the challenge and ingress options would do nothing',
   tsigPair: 'tsigKeyName and tsigSecretSecretRef must be set together, or both left out for unsigned updates',
   iijDpfZone: 'set serviceCode or zoneName (or both) so acme6 knows which DPF zone it may change',
   hostPort:

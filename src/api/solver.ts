@@ -1,7 +1,7 @@
 // ACME challenge solvers of an Issuer or ClusterIssuer (spec.acme.solvers[]): zod twin of the solver
 // part of crds/acme6.io_issuers.yaml. Credentials are only ever Secret references.
 import { z } from 'zod';
-import { templateMetadata } from './metadata.ts';
+import { templateLabels, templateMetadata } from './metadata.ts';
 import { MESSAGE, PATTERN } from './patterns.ts';
 import {
   boundedString,
@@ -64,6 +64,12 @@ export const solverPodSpec = z.strictObject({
     .optional(),
 });
 
+/** Additions to the solver pod. */
+const solverPodTemplate = z.strictObject({
+  metadata: templateMetadata.optional(),
+  spec: solverPodSpec.optional(),
+});
+
 /** http01.ingress: the solver pod, Service and Ingress acme6 creates for /.well-known/acme-challenge/. */
 export const http01Ingress = z
   .strictObject({
@@ -71,15 +77,43 @@ export const http01Ingress = z
     class: boundedString(253, 1).optional(),
     pathType: z.enum(['Exact', 'ImplementationSpecific']).default('Exact'),
     serviceType: z.enum(['ClusterIP', 'NodePort']).default('ClusterIP'),
-    podTemplate: z
-      .strictObject({ metadata: templateMetadata.optional(), spec: solverPodSpec.optional() })
-      .optional(),
+    podTemplate: solverPodTemplate.optional(),
     ingressTemplate: z.strictObject({ metadata: templateMetadata.optional() }).optional(),
   })
   .superRefine((ingress, ctx) => {
     if (ingress.ingressClassName !== undefined && ingress.class !== undefined)
       celIssue(ctx, MESSAGE.ingressClass);
   });
+
+/** A Gateway, or one listener of it, that the solver's HTTPRoute attaches to (Gateway API ParentReference). */
+export const gatewayParentRef = z.strictObject({
+  name: objectName,
+  namespace: patterned(PATTERN.dnsLabel, 63).optional(),
+  sectionName: objectName.optional(),
+  port: z.int32().min(1).max(65535).optional(),
+});
+export type GatewayParentRef = z.output<typeof gatewayParentRef>;
+
+/** http01.gatewayHTTPRoute: the solver pod and Service, and an HTTPRoute (Gateway API) instead of an Ingress. */
+export const http01GatewayHTTPRoute = z.strictObject({
+  parentRefs: z.array(gatewayParentRef).min(1).max(16),
+  labels: templateLabels.optional(),
+  serviceType: z.enum(['ClusterIP', 'NodePort']).default('ClusterIP'),
+  podTemplate: solverPodTemplate.optional(),
+});
+export type Http01GatewayHTTPRoute = z.output<typeof http01GatewayHTTPRoute>;
+
+/** True if http01.ingress holds only its defaults (nothing a gatewayHTTPRoute solver would ignore). */
+function ingressUntouched(ingress: z.output<typeof http01Ingress>): boolean {
+  return (
+    ingress.ingressClassName === undefined &&
+    ingress.class === undefined &&
+    ingress.podTemplate === undefined &&
+    ingress.ingressTemplate === undefined &&
+    ingress.pathType === 'Exact' &&
+    ingress.serviceType === 'ClusterIP'
+  );
+}
 
 /** http01.selfCheck: how acme6 fetches the token from every address before asking the CA. */
 export const http01SelfCheck = z.strictObject({
@@ -92,11 +126,20 @@ export const http01SelfCheck = z.strictObject({
 });
 export type Http01SelfCheck = z.output<typeof http01SelfCheck>;
 
-/** solvers[].http01; `http01: {}` is a complete solver (ingress and selfCheck default to `{}`). */
-export const http01Solver = z.strictObject({
-  ingress: http01Ingress.prefault({}),
-  selfCheck: http01SelfCheck.prefault({}),
-});
+/**
+ * solvers[].http01; `http01: {}` is a complete solver (ingress and selfCheck default to `{}`). With
+ * gatewayHTTPRoute, an HTTPRoute replaces the Ingress, so ingress must stay at its defaults.
+ */
+export const http01Solver = z
+  .strictObject({
+    ingress: http01Ingress.prefault({}),
+    gatewayHTTPRoute: http01GatewayHTTPRoute.optional(),
+    selfCheck: http01SelfCheck.prefault({}),
+  })
+  .superRefine((http01, ctx) => {
+    if (http01.gatewayHTTPRoute !== undefined && !ingressUntouched(http01.ingress))
+      celIssue(ctx, MESSAGE.http01Route);
+  });
 export type Http01Solver = z.output<typeof http01Solver>;
 
 /** RFC 2136 dynamic updates, optionally TSIG-signed. */

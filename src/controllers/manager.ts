@@ -2,8 +2,10 @@
 // caches; informers enqueue keys; nothing here decides anything.
 import {
   CoreV1Api,
+  CustomObjectsApi,
   NetworkingV1Api,
   type KubeConfig,
+  type KubernetesListObject,
   type KubernetesObject,
   type V1Ingress,
   type V1Secret,
@@ -12,6 +14,7 @@ import type { Certificate, SecretDeletionPolicy } from '../api/certificate.ts';
 import { Kind, LABEL_CERTIFICATE_NAME, LABEL_MANAGED, LABEL_MANAGED_VALUE } from '../api/group.ts';
 import type { AnyIssuer } from '../api/issuer.ts';
 import { CustomResourceClient } from '../kube/custom-resources.ts';
+import { apiErrorMessage } from '../kube/errors.ts';
 import { KubeEventRecorder } from '../kube/events.ts';
 import { KubeSecretStore } from '../kube/secrets.ts';
 import { realClock, type Clock } from '../runtime/clock.ts';
@@ -38,6 +41,10 @@ import { CHALLENGE_FINALIZER, IssuanceReconciler } from './certificate/issuance.
 import { ISSUANCE_FIELD_MANAGER } from './certificate/issuance-status.ts';
 import { READINESS_FIELD_MANAGER, ReadinessReconciler } from './certificate/readiness.ts';
 import { SecretOwnerReconciler } from './certificate/secret-owner.ts';
+import { discoverGatewayApi, type GatewayApiResources } from './gateway/discovery.ts';
+import { gatewayKeysForCertificate, gatewayKeysForGateway } from './gateway/keys.ts';
+import { GATEWAY_SHIM_FIELD_MANAGER, GatewayShimReconciler } from './gateway/reconciler.ts';
+import { GATEWAY_API_GROUP, type Gateway } from './gateway/types.ts';
 import { KubeCertificateWriter } from './ingress/certificate-writer.ts';
 import { ingressKeysForCertificate, ingressKeysForIngress } from './ingress/keys.ts';
 import type { ShimDefaults } from './ingress/options.ts';
@@ -81,6 +88,8 @@ export class Manager {
   private readonly clock: Clock;
   private readonly secrets: KubeSecretStore;
   private synced = false;
+  private readonly certInformer: ResilientInformer<Cert>;
+  private gatewayPartsAdded = false;
   /** The Certificates in the cache (for the per-Certificate metrics). */
   readonly certificates: () => Cert[];
   /** The Issuers and ClusterIssuers in the caches (for the per-issuer metrics). */
@@ -97,6 +106,7 @@ export class Manager {
     });
     const certificates = new CustomResourceClient<Cert>(options.kubeConfig, Kind.Certificate);
     const certInformer = this.informer(certificates.path, (s) => certificates.list(s));
+    this.certInformer = certInformer;
     this.certificates = () => certInformer.list();
     const issuers = {
       Issuer: this.addIssuerController(Kind.Issuer),
@@ -289,6 +299,65 @@ export class Manager {
     certInformer.addHandler(enqueueKeys(controller.queue, (c) => ingressKeysForCertificate(c, ingressesIn)));
   }
 
+  /**
+   * The gateway-shim, if the apiserver serves the Gateway API: Certificates for annotated Gateways.
+   * Without its CRDs the controller runs as before and says so once.
+   */
+  private async addGatewayShim(): Promise<void> {
+    if (this.gatewayPartsAdded) return;
+    this.gatewayPartsAdded = true;
+    const served = await this.discoverGatewayApi();
+    if (!served.gateways) {
+      this.options.logger.info(
+        { group: GATEWAY_API_GROUP },
+        'Gateway API not installed (no gateway.networking.k8s.io/v1 gateways): the gateway-shim is off',
+      );
+      return;
+    }
+    const custom = this.options.kubeConfig.makeApiClient(CustomObjectsApi);
+    const gateways = this.informer<Gateway & KubernetesObject>(
+      `/apis/${GATEWAY_API_GROUP}/v1/gateways`,
+      async (s) =>
+        (await custom.listClusterCustomObject({
+          group: GATEWAY_API_GROUP,
+          version: 'v1',
+          plural: 'gateways',
+          ...s,
+        })) as KubernetesListObject<Gateway & KubernetesObject>,
+    );
+    const gatewaysIn = (ns: string): Gateway[] => gateways.list(ns);
+    const reconciler = new GatewayShimReconciler({
+      getGateway: (name, ns) => gateways.get(name, ns),
+      listGateways: gatewaysIn,
+      listCertificates: (ns) => this.certInformer.list(ns),
+      writer: new KubeCertificateWriter(this.options.kubeConfig, GATEWAY_SHIM_FIELD_MANAGER),
+      recorder: this.recorder,
+      defaults: this.options.ingressShim ?? {},
+      logger: this.options.logger,
+    });
+    const controller = this.controller('gateway-shim', (key) => reconciler.reconcile(key));
+    gateways.addHandler(enqueueKeys(controller.queue, (g) => gatewayKeysForGateway(g, gatewaysIn)));
+    this.certInformer.addHandler(
+      enqueueKeys(controller.queue, (c) => gatewayKeysForCertificate(c, gatewaysIn)),
+    );
+  }
+
+  /** Asks discovery whether the Gateway API is served; a transient failure is retried, not fatal. */
+  private async discoverGatewayApi(): Promise<GatewayApiResources> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await discoverGatewayApi(this.options.kubeConfig);
+      } catch (err) {
+        const retryInMs = Math.min(1000 * 2 ** attempt, 30_000);
+        this.options.logger.warn(
+          { error: apiErrorMessage(err), retryInMs },
+          'Gateway API discovery failed; retrying',
+        );
+        await new Promise<void>((resolve) => this.clock.after(retryInMs, resolve));
+      }
+    }
+  }
+
   private informer<T extends KubernetesObject>(
     path: string,
     list: Parameters<typeof createKubeInformer<T>>[2],
@@ -356,6 +425,7 @@ export class Manager {
 
   /** Starts the informers and waits for their caches: what a hot standby runs before it leads. */
   async startInformers(): Promise<void> {
+    await this.addGatewayShim();
     for (const informer of this.informers) informer.start();
     await Promise.all(this.informers.map((i) => i.waitForSync()));
     this.synced = true;

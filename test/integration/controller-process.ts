@@ -20,7 +20,7 @@ async function controllerKubeconfig(): Promise<string> {
 // Tests run several controllers side by side (HA), and several testbeds share this machine: each
 // controller takes free loopback ports. The Lease lives where the shipped RBAC allows it; short
 // timings keep a restart after kill -9 quick (a standby waits one lease duration).
-const TEST_DEFAULTS = [
+export const TEST_DEFAULTS = [
   '--metrics-bind-address=127.0.0.1:0',
   '--health-probe-bind-address=127.0.0.1:0',
   `--leader-election-namespace=${ACME6_NAMESPACE}`,

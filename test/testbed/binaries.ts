@@ -14,6 +14,8 @@ export interface TestbedBinaries {
   traefik: string;
   /** Traefik's CRD definitions (traefik.io/v1alpha1), from the same module as the binary. */
   traefikCrds: string;
+  /** The Gateway API CRDs (standard channel) of the version Traefik supports. */
+  gatewayApiCrds: string;
 }
 
 let cached: TestbedBinaries | undefined;
@@ -45,6 +47,7 @@ export function testbedBinaries(): TestbedBinaries {
     pebbleChalltestsrv: join(dir('PEBBLE_BIN'), 'pebble-challtestsrv'),
     traefik: join(dir('TRAEFIK_BIN'), 'traefik'),
     traefikCrds: join(dir('TRAEFIK_BIN'), 'crds'),
+    gatewayApiCrds: join(dir('GATEWAY_API'), 'crds'),
   };
   return cached;
 }

@@ -30,6 +30,11 @@ export interface TestbedOptions {
   dns?: false;
   /** Start Traefik as the ingress controller; pebble's VA then dials its HTTP port (default: yes). */
   ingress?: false;
+  /**
+   * Install the Gateway API CRDs and enable Traefik's Gateway provider (default: yes, with ingress;
+   * `false` gives an apiserver without the Gateway API).
+   */
+  gateway?: false;
   /** Start the pod runner, the testbed's kubelet stand-in (default: yes; needs root for netns). */
   podRunner?: false;
 }
@@ -93,6 +98,7 @@ export class Testbed {
         ...(dns && { dns }),
       };
       const httpPort = options.ingress === false ? undefined : await freePort();
+      const gateway = httpPort !== undefined && options.gateway !== false;
       const admin = await adminRest(plane.apiserverUrl, ca);
       const caFile = join(dir, 'ca.crt');
       // Everything after the control plane is independent; each part registers what it starts in
@@ -101,6 +107,7 @@ export class Testbed {
       const crdsInstalled = installCrds(bin.kubectl, kubeconfigFile, [
         crdDir,
         ...(httpPort === undefined ? [] : [bin.traefikCrds]),
+        ...(gateway ? [bin.gatewayApiCrds] : []),
       ]);
       const results = await Promise.allSettled([
         crdsInstalled,
@@ -108,6 +115,7 @@ export class Testbed {
           ? undefined
           : (async () => {
               const apiPort = await freePort();
+              const httpsPort = await freePort();
               const apiserverUrl = plane.apiserverUrl;
               const procs = processes;
               info.ingress = await startIngress({
@@ -117,9 +125,12 @@ export class Testbed {
                 apiserverUrl,
                 caFile,
                 httpPort,
+                httpsPort,
                 apiPort,
                 procs,
                 crdsInstalled,
+                gateway,
+                ca,
               });
             })(),
         options.podRunner === false
@@ -187,6 +198,11 @@ export class Testbed {
       env.ACME6_INGRESS_ADDRESS = this.info.ingress.address;
       env.ACME6_INGRESS_HTTP_PORT = String(this.info.ingress.httpPort);
       env.ACME6_INGRESS_HTTP_URL = this.info.ingress.httpUrl;
+      env.ACME6_INGRESS_HTTPS_PORT = String(this.info.ingress.httpsPort);
+      if (this.info.ingress.gateway) {
+        env.ACME6_GATEWAY_CLASS = this.info.ingress.gateway.className;
+        env.ACME6_GATEWAY = `${this.info.ingress.gateway.namespace}/${this.info.ingress.gateway.name}`;
+      }
     }
     if (this.info.podRunner) env.ACME6_POD_RUNNER_NODE = this.info.podRunner.nodeName;
     return Object.entries(env)

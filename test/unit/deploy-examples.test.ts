@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { certificate } from '../../src/api/certificate.ts';
 import { clusterIssuer, issuer } from '../../src/api/issuer.ts';
+import { planGateway, type StoredGateway } from '../../src/controllers/gateway/plan.ts';
 import { repoRoot } from '../testbed/paths.ts';
 
 const examplesDir = join(repoRoot, 'deploy/examples');
@@ -89,6 +90,21 @@ describe('deploy/examples', () => {
       expect(result.success ? [] : result.error.issues).toEqual([]);
     },
   );
+
+  // planGateway checks each Certificate spec against the schema: no badConfig means they are valid.
+  it('has a Gateway whose listeners give one valid Certificate per Secret', () => {
+    const gateway = objects.find((o) => o.file === 'gateway-demo.yaml' && o.kind === 'Gateway');
+    const raw = gateway?.object as StoredGateway;
+    const stored = { ...raw, metadata: { ...raw.metadata, namespace: 'default', uid: 'u' } };
+    const plan = planGateway({ gateway: stored, certificates: [], gateways: [stored], defaults: {} });
+    expect(plan.badConfig).toEqual([]);
+    expect(plan.warnings).toEqual([]);
+    const created = plan.actions.map((a) => (a.type === 'create' ? a.certificate : undefined));
+    expect(created.map((c) => [c?.name, c?.spec.dnsNames])).toEqual([
+      ['shop-demo-tls', ['shop.example.test']],
+      ['www-demo-tls', ['www.example.test']],
+    ]);
+  });
 
   it('uses http-01 with an ingressClassName in the Let’s Encrypt examples', () => {
     const le = objects.filter((o) => o.file.startsWith('clusterissuer-letsencrypt-stag'));

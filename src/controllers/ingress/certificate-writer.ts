@@ -49,9 +49,12 @@ function applyBody(certificate: DesiredCertificate, resourceVersion?: string): o
 /** A CertificateWriter over the apiserver. */
 export class KubeCertificateWriter implements CertificateWriter {
   private readonly api: CustomObjectsApi;
+  private readonly fieldManager: string;
 
-  constructor(kubeConfig: KubeConfig) {
+  /** `fieldManager`: the shim's own (the gateway-shim passes its name). */
+  constructor(kubeConfig: KubeConfig, fieldManager = INGRESS_SHIM_FIELD_MANAGER) {
     this.api = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.fieldManager = fieldManager;
   }
 
   async create(certificate: DesiredCertificate): Promise<void> {
@@ -93,7 +96,7 @@ export class KubeCertificateWriter implements CertificateWriter {
         namespace: certificate.namespace,
         name: certificate.name,
         body: applyBody(certificate, resourceVersion),
-        fieldManager: INGRESS_SHIM_FIELD_MANAGER,
+        fieldManager: this.fieldManager,
         force,
       },
       setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),

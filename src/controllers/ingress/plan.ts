@@ -219,7 +219,8 @@ function entryProblem(index: number, path: readonly PropertyKey[], message: stri
   return { where: formatFieldPath(path), message };
 }
 
-function deletion(certificate: Certificate, why: string): Action {
+/** The deletion of a Certificate the shim controls. */
+export function deletion(certificate: Certificate, why: string): Action {
   return {
     type: 'delete',
     name: certificate.metadata.name ?? '',
@@ -229,15 +230,18 @@ function deletion(certificate: Certificate, why: string): Action {
   };
 }
 
+/** An object's creation time and name, to tell the first claimant. */
+type Claimant = { metadata?: { creationTimestamp?: Date | string; name?: string } };
+
 /** True if `a` was created before `b` (names break ties), so `a` is the first claimant. */
-function isOlder(a: V1Ingress, b: V1Ingress): boolean {
-  const time = (i: V1Ingress): number => new Date(i.metadata?.creationTimestamp ?? 0).getTime();
+export function isOlder(a: Claimant, b: Claimant): boolean {
+  const time = (i: Claimant): number => new Date(i.metadata?.creationTimestamp ?? 0).getTime();
   if (time(a) !== time(b)) return time(a) < time(b);
   return (a.metadata?.name ?? '') < (b.metadata?.name ?? '');
 }
 
-/** True if the stored Certificate differs from what the Ingress asks for. */
-function needsUpdate(existing: Certificate, want: DesiredCertificate): boolean {
+/** True if the stored Certificate differs from what the Ingress (or Gateway) asks for. */
+export function needsUpdate(existing: Certificate, want: DesiredCertificate): boolean {
   const normalise = (spec: unknown) => {
     const parsed = certificateSpec.safeParse(spec);
     return parsed.success ? { ...parsed.data, dnsNames: [...parsed.data.dnsNames].sort() } : spec;

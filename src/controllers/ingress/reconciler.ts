@@ -2,7 +2,6 @@
 // to do, carries it out and tells the user through Events on the Ingress.
 import type { V1Ingress } from '@kubernetes/client-node';
 import type { Certificate } from '../../api/certificate.ts';
-import { apiErrorMessage, isConflict } from '../../kube/errors.ts';
 import type { EventRecorder } from '../../kube/events.ts';
 import { refOf, type ObjectRef } from '../../kube/object-ref.ts';
 import type { Result } from '../../runtime/controller.ts';
@@ -11,14 +10,10 @@ import type { Logger } from '../../runtime/logger.ts';
 import type { CertificateWriter } from './certificate-writer.ts';
 import type { ShimDefaults } from './options.ts';
 import { planIngress, type Action, type StoredIngress } from './plan.ts';
+import { carryOutShimAction, ShimEventReason } from './shim-writes.ts';
 
 /** Event reasons on the Ingress. */
-export const IngressEventReason = {
-  CreateCertificate: 'CreateCertificate',
-  UpdateCertificate: 'UpdateCertificate',
-  DeleteCertificate: 'DeleteCertificate',
-  BadConfig: 'BadConfig',
-} as const;
+export const IngressEventReason = ShimEventReason;
 
 /** What the ingress-shim reads and writes. */
 export interface IngressShimDeps {
@@ -69,64 +64,7 @@ export class IngressShimReconciler {
     return {};
   }
 
-  private async carryOut(ref: ObjectRef, action: Action): Promise<void> {
-    const { writer, recorder } = this.deps;
-    const namespace = ref.namespace ?? '';
-    try {
-      switch (action.type) {
-        case 'create': {
-          await writer.create(action.certificate);
-          recorder.normal(
-            ref,
-            IngressEventReason.CreateCertificate,
-            `Created Certificate ${action.certificate.name} for ${action.certificate.spec.dnsNames.join(', ')}`,
-          );
-          return;
-        }
-        case 'update': {
-          const changed = await writer.update(action.certificate, action.resourceVersion);
-          if (changed) {
-            recorder.normal(
-              ref,
-              IngressEventReason.UpdateCertificate,
-              `Updated Certificate ${action.certificate.name} for ${action.certificate.spec.dnsNames.join(', ')}`,
-            );
-          }
-          return;
-        }
-        case 'delete': {
-          const deleted = await writer.delete(namespace, action.name, {
-            uid: action.uid,
-            resourceVersion: action.resourceVersion,
-          });
-          if (deleted) {
-            recorder.normal(
-              ref,
-              IngressEventReason.DeleteCertificate,
-              `Deleted Certificate ${action.name}: ${action.why}`,
-            );
-          }
-          return;
-        }
-      }
-    } catch (err) {
-      // 409: the cache was stale (a write raced ours); the retry decides again on fresh state.
-      if (isConflict(err)) throw err;
-      const status = (err as { code?: number }).code;
-      if (status === 422 || status === 400) {
-        // The apiserver refused what the shim built: configuration to fix, not worth a retry.
-        recorder.warning(
-          ref,
-          IngressEventReason.BadConfig,
-          `Certificate ${action.type === 'delete' ? action.name : action.certificate.name} was refused by the apiserver: ${apiErrorMessage(err)}`,
-        );
-        return;
-      }
-      this.deps.logger.warn(
-        { ingress: `${namespace}/${ref.name}`, error: apiErrorMessage(err) },
-        'ingress-shim write failed',
-      );
-      throw err;
-    }
+  private carryOut(ref: ObjectRef, action: Action): Promise<void> {
+    return carryOutShimAction(this.deps, ref, action);
   }
 }

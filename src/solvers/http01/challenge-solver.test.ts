@@ -8,6 +8,7 @@ import type { SolverObjectStore } from './kube-objects.ts';
 import type { SelfChecker } from './network-self-check.ts';
 import type { SolverObjects } from './resources.ts';
 import type { SelfCheckReport } from './self-check.ts';
+import type { HTTPRoute } from '../../controllers/gateway/types.ts';
 
 class FakeStore implements SolverObjectStore {
   readonly objects = new Map<string, SolverObjects>();
@@ -20,6 +21,12 @@ class FakeStore implements SolverObjectStore {
   remove(_namespace: string, name: string): Promise<void> {
     this.objects.delete(name);
     return Promise.resolve();
+  }
+  /** The route as the apiserver would return it, with the status a Gateway controller wrote. */
+  routeStatus: HTTPRoute['status'] = {};
+  getRoute(_namespace: string, name: string): Promise<HTTPRoute | undefined> {
+    const route = this.objects.get(name)?.route;
+    return Promise.resolve(route && { ...route, status: this.routeStatus });
   }
 }
 
@@ -147,5 +154,60 @@ describe('Http01ChallengeSolver', () => {
       'http-01 cannot validate the wildcard name *.app.example.test; use a dns01 solver',
     );
     expect(store.objects.size).toBe(0);
+  });
+
+  it('through a gatewayHTTPRoute, names the route and the reason its Gateway gave when the check fails', async () => {
+    const { store, solver } = setup(refusedV6);
+    const routed: ChallengeTask = {
+      ...task(),
+      solver: {
+        http01: http01Solver.parse({
+          gatewayHTTPRoute: { parentRefs: [{ name: 'public', namespace: 'gw', sectionName: 'web' }] },
+          selfCheck: { passes: 1 },
+        }),
+      },
+    };
+    store.routeStatus = {
+      parents: [
+        {
+          parentRef: {
+            group: 'gateway.networking.k8s.io',
+            kind: 'Gateway',
+            name: 'public',
+            namespace: 'gw',
+            sectionName: 'web',
+          },
+          controllerName: 'traefik.io/gateway-controller',
+          conditions: [
+            {
+              type: 'Accepted',
+              status: 'False',
+              reason: 'NoMatchingParent',
+              message: 'No matching parent',
+              lastTransitionTime: new Date(),
+            },
+          ],
+        },
+      ],
+    };
+    const result = await solver.present(routed);
+    const [objects] = [...store.objects.values()];
+    expect(objects?.route?.spec?.parentRefs).toEqual([
+      {
+        group: 'gateway.networking.k8s.io',
+        kind: 'Gateway',
+        name: 'public',
+        namespace: 'gw',
+        sectionName: 'web',
+      },
+    ]);
+    expect(objects?.ingress).toBeUndefined();
+    expect(result).toMatchObject({
+      ready: false,
+      failing: true,
+      detail:
+        `HTTPRoute web/${objects!.name} is not accepted by Gateway gw/public listener web: NoMatchingParent: No matching parent ` +
+        '(no listener of the Gateway has that sectionName or port); AAAA [2001:db8::1]:80 connection refused; A 192.0.2.10:80 ok',
+    });
   });
 });

@@ -1,4 +1,4 @@
-// http-01 for the issuance: per challenge a solver Pod, Service and Ingress, then a self-check of
+// http-01 for the issuance: per challenge a solver Pod, Service and Ingress (or HTTPRoute), then a self-check of
 // every A and AAAA address before the CA is asked. One check per call, never a sleep: when not
 // ready the controller comes back after selfCheck.interval.
 import { http01Solver, type Http01Solver } from '../../api/solver.ts';
@@ -14,6 +14,7 @@ import type { SolverObjectStore } from './kube-objects.ts';
 import type { SelfChecker } from './network-self-check.ts';
 import { buildSolverObjects, challengeHash, ingressClassOf, solverName } from './resources.ts';
 import { CheckTracker } from './check-tracker.ts';
+import { describeRouteProblems } from './route-status.ts';
 import { summarizeSelfCheck } from './self-check.ts';
 
 /** Controller-wide http-01 settings (flags). */
@@ -87,7 +88,18 @@ export class Http01ChallengeSolver implements ChallengeSolver {
       };
     }
     const { ingressClassName, classAnnotation } = ingressClassOf(task, config);
-    const summary = summarizeSelfCheck(result.report, { ingressClass: ingressClassName ?? classAnnotation });
+    const { namespace } = task.certificate;
+    const name = solverName(task);
+    const hints = config.gatewayHTTPRoute
+      ? { httpRoute: `${namespace}/${name}` }
+      : { ingressClass: ingressClassName ?? classAnnotation };
+    let summary = summarizeSelfCheck(result.report, hints);
+    if (!result.passed && config.gatewayHTTPRoute) {
+      // The route's own status usually says why nothing answers: name it first.
+      const route = await this.objects.getRoute(namespace, name);
+      const problem = describeRouteProblems(route, namespace, name);
+      if (problem) summary = `${problem}; ${summary}`;
+    }
     const ready = result.passed && result.passes >= check.passes;
     const progress = result.passed && !ready ? ` (pass ${result.passes} of ${check.passes})` : '';
     // A check still running (a slow address) is looked at again soon, not a whole interval later.

@@ -24,11 +24,13 @@ describe('solver objects', () => {
   });
 
   it('run a hardened pod owned by the Certificate, listening on its pod IP', () => {
-    const { pod, service, ingress, namespace } = buildSolverObjects(
-      task(),
-      http01Solver.parse({}),
-      'ghcr.io/acme6/acme6:1.0.0',
-    );
+    const {
+      pod,
+      service,
+      ingress: maybeIngress,
+      namespace,
+    } = buildSolverObjects(task(), http01Solver.parse({}), 'ghcr.io/acme6/acme6:1.0.0');
+    const ingress = maybeIngress!;
     expect(namespace).toBe('web');
     for (const object of [pod, service, ingress]) {
       expect(object.metadata?.ownerReferences).toEqual([
@@ -109,7 +111,8 @@ describe('solver objects', () => {
         ingressTemplate: { metadata: { labels: { l: 'v' }, annotations: { 'a.example/x': 'y' } } },
       },
     });
-    const { pod, service, ingress } = buildSolverObjects(task(), config, 'acme6:dev');
+    const { pod, service, ingress: maybeIngress } = buildSolverObjects(task(), config, 'acme6:dev');
+    const ingress = maybeIngress!;
     expect(pod.metadata?.labels).toMatchObject({ team: 'web' });
     expect(pod.metadata?.annotations).toMatchObject({ note: 'x' });
     expect(pod.spec).toMatchObject({
@@ -138,7 +141,54 @@ describe('solver objects', () => {
         annotations: { 'acme6.io/http01-ingress-class': 'traefik' },
       },
     });
-    expect(buildSolverObjects(annotated, config, 'acme6:dev').ingress.spec?.ingressClassName).toBe('traefik');
-    expect(buildSolverObjects(task(), config, 'acme6:dev').ingress.spec?.ingressClassName).toBe('nginx');
+    expect(buildSolverObjects(annotated, config, 'acme6:dev').ingress?.spec?.ingressClassName).toBe(
+      'traefik',
+    );
+    expect(buildSolverObjects(task(), config, 'acme6:dev').ingress?.spec?.ingressClassName).toBe('nginx');
+  });
+
+  it('route the challenge through an HTTPRoute on the given parentRefs instead of an Ingress', () => {
+    const config = http01Solver.parse({
+      gatewayHTTPRoute: {
+        parentRefs: [{ name: 'public', namespace: 'gateways', sectionName: 'http' }, { name: 'local' }],
+        labels: { routes: 'acme' },
+        serviceType: 'NodePort',
+        podTemplate: { metadata: { labels: { team: 'web' } } },
+      },
+    });
+    const { name, pod, service, ingress, route } = buildSolverObjects(task(), config, 'acme6:dev');
+    expect(ingress).toBeUndefined();
+    expect(service.spec?.type).toBe('NodePort');
+    expect(pod.metadata?.labels).toMatchObject({ team: 'web' });
+    expect(route?.metadata?.labels).toMatchObject({ routes: 'acme', 'acme6.io/http01-solver': 'true' });
+    expect(route?.metadata?.ownerReferences?.[0]).toMatchObject({
+      kind: 'Certificate',
+      uid: 'uid-1',
+      controller: true,
+    });
+    expect(route).toMatchObject({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name, namespace: 'web' },
+      spec: {
+        parentRefs: [
+          {
+            group: 'gateway.networking.k8s.io',
+            kind: 'Gateway',
+            name: 'public',
+            namespace: 'gateways',
+            sectionName: 'http',
+          },
+          { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'local' },
+        ],
+        hostnames: ['app.example.test'],
+        rules: [
+          {
+            matches: [{ path: { type: 'Exact', value: '/.well-known/acme-challenge/tok1' } }],
+            backendRefs: [{ group: '', kind: 'Service', name, port: 8089 }],
+          },
+        ],
+      },
+    });
   });
 });

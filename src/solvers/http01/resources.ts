@@ -1,4 +1,4 @@
-// The solver Pod, Service and Ingress of one http-01 challenge, built from the issuer's options:
+// The solver Pod, Service and Ingress (or HTTPRoute) of one http-01 challenge, built from the issuer's options:
 // deterministic names (a retry finds what the last attempt made), acme6 labels to find them by,
 // and the Certificate as controller owner so the garbage collector removes anything left behind.
 import { createHash } from 'node:crypto';
@@ -6,6 +6,7 @@ import type { V1Ingress, V1Pod, V1Service } from '@kubernetes/client-node';
 import { ANNOTATION_HTTP01_INGRESS_CLASS, API_VERSION, GROUP, Kind } from '../../api/group.ts';
 import type { Http01Solver } from '../../api/solver.ts';
 import type { ChallengeTask } from '../../controllers/certificate/challenge-solver.ts';
+import { GATEWAY_API_GROUP, GATEWAY_API_VERSION, type HTTPRoute } from '../../controllers/gateway/types.ts';
 import { CHALLENGE_PATH_PREFIX } from './challenge-server.ts';
 
 /** Label on every solver object (value `"true"`): what RBAC-minded listings select on. */
@@ -27,13 +28,14 @@ const DEFAULT_RESOURCES = {
   limits: { cpu: '100m', memory: '128Mi' },
 };
 
-/** The three objects of one challenge, all named `name` in `namespace`. */
+/** The three objects of one challenge, all named `name` in `namespace`: an Ingress or an HTTPRoute routes it. */
 export interface SolverObjects {
   name: string;
   namespace: string;
   pod: V1Pod;
   service: V1Service;
-  ingress: V1Ingress;
+  ingress?: V1Ingress;
+  route?: HTTPRoute;
 }
 
 /** Deterministic name: readable prefix from the Certificate, a hash for uniqueness; a DNS-1035 label. */
@@ -93,7 +95,8 @@ export function buildSolverObjects(task: ChallengeTask, config: Http01Solver, im
       },
     ],
   });
-  const { podTemplate, ingressTemplate, pathType, serviceType } = config.ingress;
+  const { ingressTemplate, pathType } = config.ingress;
+  const { podTemplate, serviceType } = config.gatewayHTTPRoute ?? config.ingress;
   const podSpec = podTemplate?.spec ?? {};
   const pod: V1Pod = {
     apiVersion: 'v1',
@@ -150,6 +153,25 @@ export function buildSolverObjects(task: ChallengeTask, config: Http01Solver, im
       ports: [{ name: 'http', port: SOLVER_PORT, targetPort: 'http', protocol: 'TCP' }],
     },
   };
+  if (config.gatewayHTTPRoute) {
+    const { parentRefs, labels } = config.gatewayHTTPRoute;
+    const route: HTTPRoute = {
+      apiVersion: GATEWAY_API_VERSION,
+      kind: 'HTTPRoute',
+      metadata: meta(labels),
+      spec: {
+        parentRefs: parentRefs.map((ref) => ({ group: GATEWAY_API_GROUP, kind: 'Gateway', ...ref })),
+        hostnames: [task.domain],
+        rules: [
+          {
+            matches: [{ path: { type: 'Exact', value: `${CHALLENGE_PATH_PREFIX}${task.token}` } }],
+            backendRefs: [{ group: '', kind: 'Service', name, port: SOLVER_PORT }],
+          },
+        ],
+      },
+    };
+    return { name, namespace, pod, service, route };
+  }
   const { ingressClassName, classAnnotation } = ingressClassOf(task, config);
   const ingressAnnotations = {
     ...ingressTemplate?.metadata?.annotations,

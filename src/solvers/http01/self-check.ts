@@ -37,6 +37,8 @@ export interface SelfCheckReport {
 export interface SelfCheckHints {
   /** The IngressClass (or legacy class) of the solver Ingress; undefined: the cluster default. */
   ingressClass?: string;
+  /** The solver HTTPRoute (`namespace/name`), when a Gateway routes the challenge instead of an Ingress. */
+  httpRoute?: string;
 }
 
 /** True when the CA may be asked: at least one address, all of them answering, no failed lookup. */
@@ -56,6 +58,8 @@ export function describeTarget(target: Target, port: number): string {
 function statusHint(status: number, hints: SelfCheckHints): string {
   if (status === 401 || status === 403)
     return ' (the path is behind authentication? The solver Ingress must route /.well-known/acme-challenge/ around it)';
+  if (status === 404 && hints.httpRoute)
+    return ` (is the solver HTTPRoute ${hints.httpRoute} attached to a Gateway listener this address reaches?)`;
   if (status === 404) {
     const by = hints.ingressClass
       ? `the controller of class ${hints.ingressClass}`
