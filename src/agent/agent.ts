@@ -92,7 +92,8 @@ export class Agent {
       clock,
       logger: options.logger,
       sync: (reason) => this.sync(reason),
-      canary: () => canaryPresent(options.runner),
+      // Nothing published means nothing installed, so there is nothing to lose to a flush.
+      canary: () => (this.mappings.length === 0 ? Promise.resolve(true) : canaryPresent(options.runner)),
       minIntervalMs: options.minSyncIntervalMs,
       resyncPeriodMs: options.resyncPeriodMs,
       canaryPeriodMs: options.canaryPeriodMs,

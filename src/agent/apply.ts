@@ -2,7 +2,8 @@
 // `ip6tables-restore --noflush` (which also deletes stale owned chains), then make sure each
 // built-in hook has its single jump. Only the jumps use -C/-I: flushing a built-in chain in restore
 // input would wipe other tools' rules.
-import { Chains } from './chains.ts';
+import { Chains, isOwnedChain } from './chains.ts';
+import { renderCleanup } from './cleanup.ts';
 import type { NatIntent } from './model.ts';
 import {
   chainsFromSave,
@@ -41,6 +42,8 @@ export async function syncRules(
   intent: NatIntent,
   options: SyncOptions = {},
 ): Promise<SyncStats> {
+  // Harmless until it publishes: with nothing to publish, nothing of ours stays in the host's tables.
+  if (intent.mappings.length === 0) return removeAll(runner);
   const existing: ChainRef[] = [];
   for (const table of TABLES) {
     // Saving one table at a time: chainsFromSave keys on the `*table` header, so both are covered.
@@ -63,6 +66,16 @@ export async function syncRules(
     jumpsInserted,
     restoreBytes: Buffer.byteLength(payload),
   };
+}
+
+async function removeAll(runner: NetfilterRunner): Promise<SyncStats> {
+  const saves = { nat: await runner.save('nat'), filter: await runner.save('filter') };
+  const payload = renderCleanup(saves);
+  if (payload !== '') await runner.restore(payload);
+  const chainsDeleted = TABLES.flatMap((table) =>
+    chainsFromSave(saves[table]).filter((c) => c.table === table && isOwnedChain(c.chain)),
+  );
+  return { chainsWritten: 0, chainsDeleted, jumpsInserted: 0, restoreBytes: Buffer.byteLength(payload) };
 }
 
 /**
