@@ -11,6 +11,13 @@ describe('parseAgentFlags', () => {
       backend: 'auto',
       cleanup: false,
       logLevel: 'info',
+      healthProbeBindAddress: { port: 9404 },
+    });
+  });
+
+  it('rejects a bad probe address', () => {
+    expect(parseAgentFlags(['--health-probe-bind-address=nope'], { NODE_NAME: 'n' })).toEqual({
+      error: expect.stringMatching(/^--health-probe-bind-address: /) as unknown,
     });
   });
 
