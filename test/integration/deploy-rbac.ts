@@ -37,9 +37,13 @@ export function parseManifests(yaml: string): Manifest[] {
     .filter((m): m is Manifest => m !== null && typeof m === 'object' && 'kind' in m);
 }
 
-/** `kubectl kustomize deploy/kustomize` with the testbed's kubectl (its built-in kustomize). */
-export async function renderKustomize(): Promise<Manifest[]> {
-  return parseManifests(await kubectl('kustomize', join(repoRoot, 'deploy/kustomize')));
+/** The kustomize base (agent off) and the overlay that adds the node agent. */
+export const KUSTOMIZE_BASE = 'deploy/kustomize';
+export const KUSTOMIZE_WITH_AGENT = 'deploy/kustomize-with-agent';
+
+/** `kubectl kustomize DIR` with the testbed's kubectl (its built-in kustomize); all identities by default. */
+export async function renderKustomize(dir: string = KUSTOMIZE_WITH_AGENT): Promise<Manifest[]> {
+  return parseManifests(await kubectl('kustomize', join(repoRoot, dir)));
 }
 
 let applied: Promise<void> | undefined;
