@@ -23,6 +23,7 @@ const usage = `usage: acme6 agent [flags]
   --node-address ADDR          publish on this global IPv6 address only (default: every global
                                IPv6 address in the Node's status.addresses)
   --snat-address ADDR          SNAT pod egress to this global address instead of MASQUERADE
+  --status-namespace NS        namespace of this node's status ConfigMap (default: $POD_NAMESPACE, else acme6)
   --resync-period DURATION     full resync period (default 30s)
   --min-sync-interval DURATION at most one sync per interval; bursts collapse (default 1s)
   --canary-period DURATION     how often to check that our rules are still there (default 5s)
@@ -39,6 +40,7 @@ export interface AgentFlags {
   nodeName: string;
   nodeAddress?: string;
   snatAddress?: string;
+  statusNamespace: string;
   resyncPeriodMs: number;
   minSyncIntervalMs: number;
   canaryPeriodMs: number;
@@ -62,6 +64,7 @@ export function parseAgentFlags(
         'node-name': { type: 'string' },
         'node-address': { type: 'string' },
         'snat-address': { type: 'string' },
+        'status-namespace': { type: 'string' },
         'resync-period': { type: 'string', default: '30s' },
         'min-sync-interval': { type: 'string', default: '1s' },
         'canary-period': { type: 'string', default: '5s' },
@@ -115,6 +118,10 @@ export function parseAgentFlags(
   if (!['debug', 'info', 'warn', 'error'].includes(values['log-level'])) {
     return { error: `--log-level must be debug, info, warn or error, not "${values['log-level']}"` };
   }
+  const statusNamespace = values['status-namespace'] ?? env.POD_NAMESPACE ?? 'acme6';
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(statusNamespace)) {
+    return { error: `--status-namespace "${statusNamespace}" is not a valid namespace name` };
+  }
   const health = parseBindAddress(values['health-probe-bind-address']);
   if (typeof health === 'object' && 'error' in health)
     return { error: `--health-probe-bind-address: ${health.error}` };
@@ -123,6 +130,7 @@ export function parseAgentFlags(
     nodeName,
     ...(typeof nodeAddress === 'string' ? { nodeAddress } : {}),
     ...(typeof snatAddress === 'string' ? { snatAddress } : {}),
+    statusNamespace,
     resyncPeriodMs: durations['resync-period'] ?? 30_000,
     minSyncIntervalMs: durations['min-sync-interval'] ?? 1000,
     canaryPeriodMs: durations['canary-period'] ?? 5000,
@@ -201,6 +209,7 @@ async function run(args: string[], io: Io): Promise<number> {
     recorder,
     runner,
     nodeName: flags.nodeName,
+    statusNamespace: flags.statusNamespace,
     ...(flags.nodeAddress ? { nodeAddress: flags.nodeAddress } : {}),
     ...(flags.snatAddress ? { snatAddress: flags.snatAddress } : {}),
     minSyncIntervalMs: flags.minSyncIntervalMs,

@@ -34,10 +34,23 @@ describe('kubectl acme6 flags', () => {
     );
     expect(parsePluginArgs(['renew', 'web', '-A'])).toBe('-A/--all-namespaces goes only with renew --all');
     expect(parsePluginArgs(['status', 'secret', 'x'])).toBe(
-      'status works on a certificate: status certificate NAME',
+      'status works on a certificate or a service: status certificate|service NAME',
     );
+    expect(parsePluginArgs(['status', 'service'])).toBe('status service takes exactly one name');
     expect(parsePluginArgs(['inspect', 'secret'])).toBe('inspect secret takes exactly one name');
     expect(parsePluginArgs(['frob'])).toBe('unknown command "frob"');
     expect(parsePluginArgs(['status', 'certificate', 'x', '--bogus'])).toMatch(/Unknown option '--bogus'/);
+  });
+});
+
+describe('status service', () => {
+  it('names the Service and the agents’ namespace', () => {
+    expect(parsePluginArgs(['status', 'svc', 'web', '-n', 'shop'])).toEqual({
+      command: { name: 'status-service', target: 'web', agentNamespace: 'acme6' },
+      connection: { allNamespaces: false, namespace: 'shop' },
+    });
+    expect(parsePluginArgs(['status', 'service', 'web', '--agent-namespace', 'acme6-agent'])).toMatchObject({
+      command: { agentNamespace: 'acme6-agent' },
+    });
   });
 });

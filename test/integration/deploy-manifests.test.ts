@@ -143,7 +143,9 @@ describe('kustomize and Helm', () => {
       'ClusterRole//acme6-controller',
       'ClusterRoleBinding//acme6-agent',
       'ClusterRoleBinding//acme6-controller',
+      'Role/acme6/acme6-agent-status',
       'Role/acme6/acme6-controller-leader-election',
+      'RoleBinding/acme6/acme6-agent-status',
       'RoleBinding/acme6/acme6-controller-leader-election',
     ]);
     expect(rbacOf(helmWithAgent)).toEqual(fromKustomize);

@@ -31,6 +31,7 @@ const cases = [
   { account: SERVICE_ACCOUNTS.controller, namespace: ACME6_NAMESPACE },
   { account: SERVICE_ACCOUNTS.controller, namespace: 'default' },
   { account: SERVICE_ACCOUNTS.agent, namespace: ACME6_NAMESPACE },
+  { account: SERVICE_ACCOUNTS.agent, namespace: 'default' },
 ];
 
 describe('ServiceAccount permissions', () => {
@@ -61,4 +62,29 @@ describe('ServiceAccount permissions', () => {
       expect(shrunk, `${account} lost permissions listed in ${file}: update the snapshot`).toEqual([]);
     },
   );
+});
+
+describe('the node agent', () => {
+  /** `kubectl auth can-i VERB RESOURCE` with the agent's own token: 'yes' or 'no'. */
+  const canI = async (...args: string[]): Promise<string> => {
+    const kubeconfig = await serviceAccountKubeconfig(SERVICE_ACCOUNTS.agent);
+    const { stdout } = await run(testbed().kubectl, [
+      '--kubeconfig',
+      kubeconfig,
+      'auth',
+      'can-i',
+      ...args,
+    ]).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
+    return stdout.trim();
+  };
+
+  it('cannot rewrite anyone’s Service, and writes ConfigMaps only in its own namespace', async () => {
+    for (const verb of ['patch', 'update', 'create', 'delete']) {
+      expect(await canI(verb, 'services', '--all-namespaces'), `${verb} services`).toBe('no');
+    }
+    expect(await canI('update', 'configmaps', '-n', ACME6_NAMESPACE)).toBe('yes');
+    expect(await canI('create', 'configmaps', '-n', ACME6_NAMESPACE)).toBe('yes');
+    expect(await canI('update', 'configmaps', '-n', 'default')).toBe('no');
+    expect(await canI('get', 'secrets', '-n', ACME6_NAMESPACE)).toBe('no');
+  });
 });
