@@ -17,7 +17,7 @@ import { realClock, type Clock } from '../runtime/clock.ts';
 import type { ResilientInformer } from '../runtime/informer.ts';
 import { createKubeInformer } from '../runtime/kube-informer.ts';
 import type { Logger } from '../runtime/logger.ts';
-import { canaryPresent, syncRules } from './apply.ts';
+import { canaryPresent, RuleSyncer } from './apply.ts';
 import { deleteFlows, staleFlows } from './conntrack.ts';
 import { buildIntent, type Mapping, type NatIntent, type NodeFacts, type Problem } from './model.ts';
 import type { NetfilterRunner } from './runner.ts';
@@ -62,6 +62,7 @@ export class Agent {
   private readonly nodes: ResilientInformer<V1Node & KubernetesObject>;
   private readonly core: CoreV1Api;
   private readonly loop: SyncLoop;
+  private readonly rules: RuleSyncer;
   /** What the status ConfigMap says now (`ns/name` → value), and its data as last written. */
   private published = new Map<string, string>();
   private writtenData: string | undefined;
@@ -94,6 +95,10 @@ export class Agent {
       '/api/v1/nodes',
       (s) => this.core.listNode(s),
       { name: 'node', fieldSelector: `metadata.name=${options.nodeName}`, ...common },
+    );
+    this.rules = new RuleSyncer(
+      options.runner,
+      options.snatAddress ? { snatAddress: options.snatAddress } : {},
     );
     this.loop = new SyncLoop({
       clock,
@@ -166,11 +171,13 @@ export class Agent {
     }
     const started = Date.now();
     const intent = buildIntent({ node, services: this.services.list(), endpointSlices: this.slices.list() });
-    const stats = await syncRules(
-      this.o.runner,
-      intent,
-      this.o.snatAddress ? { snatAddress: this.o.snatAddress } : {},
-    );
+    const stats = await this.rules.sync(intent, reason);
+    if (stats === undefined) {
+      this.o.logger.debug({ reason, mappings: intent.mappings.length }, 'unchanged; nothing applied');
+      this.done();
+      await this.report(intent);
+      return;
+    }
     const stale = staleFlows(this.mappings, intent.mappings);
     const flowsDeleted = stale.length > 0 ? await deleteFlows(stale, this.o.commandPrefix ?? []) : 0;
     this.mappings = intent.mappings;

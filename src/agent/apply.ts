@@ -92,3 +92,33 @@ export async function canaryPresent(runner: NetfilterRunner): Promise<boolean> {
   }
   return true;
 }
+
+/** Why a sync runs (as SyncReason): only a `change` may be skipped. */
+export type ApplyReason = 'change' | 'resync' | 'canary';
+
+/**
+ * syncRules with memory: a `change` whose rendered rules equal the last ones applied is skipped
+ * (no save, no restore, no check), since the canary and the periodic resync cover drift. Resync and
+ * canary syncs always apply.
+ */
+export class RuleSyncer {
+  private lastApplied: string | undefined;
+  private readonly runner: NetfilterRunner;
+  private readonly options: SyncOptions;
+
+  constructor(runner: NetfilterRunner, options: SyncOptions = {}) {
+    this.runner = runner;
+    this.options = options;
+  }
+
+  /** Applies `intent`; undefined when skipped because nothing changed. */
+  async sync(intent: NatIntent, reason: ApplyReason): Promise<SyncStats | undefined> {
+    // The payload without host state is a fingerprint of everything we would write.
+    const fingerprint = intent.mappings.length === 0 ? '' : renderRestore(intent, this.options);
+    if (reason === 'change' && fingerprint === this.lastApplied) return undefined;
+    this.lastApplied = undefined;
+    const stats = await syncRules(this.runner, intent, this.options);
+    this.lastApplied = fingerprint;
+    return stats;
+  }
+}
