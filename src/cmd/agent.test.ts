@@ -5,7 +5,7 @@ describe('parseAgentFlags', () => {
   it('takes the node name from $NODE_NAME and has sensible defaults', () => {
     expect(parseAgentFlags([], { NODE_NAME: 'node-a' })).toEqual({
       nodeName: 'node-a',
-      statusNamespace: 'acme6',
+      statusNamespace: 'acme6-agent',
       resyncPeriodMs: 30_000,
       minSyncIntervalMs: 1000,
       canaryPeriodMs: 5000,

@@ -23,7 +23,7 @@ const usage = `usage: acme6 agent [flags]
   --node-address ADDR          publish on this global IPv6 address only (default: every global
                                IPv6 address in the Node's status.addresses)
   --snat-address ADDR          SNAT pod egress to this global address instead of MASQUERADE
-  --status-namespace NS        namespace of this node's status ConfigMap (default: $POD_NAMESPACE, else acme6)
+  --status-namespace NS        namespace of this node's status ConfigMap (default: $POD_NAMESPACE, else acme6-agent)
   --resync-period DURATION     full resync period (default 30s)
   --min-sync-interval DURATION at most one sync per interval; bursts collapse (default 1s)
   --canary-period DURATION     how often to check that our rules are still there (default 5s)
@@ -118,7 +118,7 @@ export function parseAgentFlags(
   if (!['debug', 'info', 'warn', 'error'].includes(values['log-level'])) {
     return { error: `--log-level must be debug, info, warn or error, not "${values['log-level']}"` };
   }
-  const statusNamespace = values['status-namespace'] ?? env.POD_NAMESPACE ?? 'acme6';
+  const statusNamespace = values['status-namespace'] ?? env.POD_NAMESPACE ?? 'acme6-agent';
   if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(statusNamespace)) {
     return { error: `--status-namespace "${statusNamespace}" is not a valid namespace name` };
   }

@@ -46,11 +46,11 @@ describe('kubectl acme6 flags', () => {
 describe('status service', () => {
   it('names the Service and the agents’ namespace', () => {
     expect(parsePluginArgs(['status', 'svc', 'web', '-n', 'shop'])).toEqual({
-      command: { name: 'status-service', target: 'web', agentNamespace: 'acme6' },
+      command: { name: 'status-service', target: 'web', agentNamespace: 'acme6-agent' },
       connection: { allNamespaces: false, namespace: 'shop' },
     });
-    expect(parsePluginArgs(['status', 'service', 'web', '--agent-namespace', 'acme6-agent'])).toMatchObject({
-      command: { agentNamespace: 'acme6-agent' },
+    expect(parsePluginArgs(['status', 'service', 'web', '--agent-namespace', 'agents'])).toMatchObject({
+      command: { agentNamespace: 'agents' },
     });
   });
 });

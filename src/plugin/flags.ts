@@ -23,7 +23,7 @@ commands:
   status certificate NAME   the Certificate, its Secret, its order and challenges (with their
                             self-check results) and its recent Events, in one view
   status service NAME       what each node's agent publishes of the Service on IPv6 (from the
-                            agents' status ConfigMaps in --agent-namespace, default acme6)
+                            agents' status ConfigMaps in --agent-namespace, default acme6-agent)
   renew NAME...             issue a new certificate now, also during the failure backoff
   renew --all               ... for every Certificate of the namespace (-A: of all namespaces)
   inspect secret NAME       a TLS Secret: subject, DNS names, issuer, validity, key, chain
@@ -33,7 +33,7 @@ flags (as kubectl's):
   --context NAME            kubeconfig context (default: the current context)
   -n, --namespace NAME      namespace (default: the context's, else "default")
   -A, --all-namespaces      with renew --all: every namespace
-  --agent-namespace NAME    with status service: where the node agents run (default acme6)
+  --agent-namespace NAME    with status service: where the node agents run (default acme6-agent)
 
 renew writes the Certificate's status: it needs "patch" on certificates/status (acme6.io).
 `;
@@ -65,7 +65,7 @@ export function parsePluginArgs(
         namespace: { type: 'string', short: 'n' },
         'all-namespaces': { type: 'boolean', short: 'A', default: false },
         all: { type: 'boolean', default: false },
-        'agent-namespace': { type: 'string', default: 'acme6' },
+        'agent-namespace': { type: 'string', default: 'acme6-agent' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });

@@ -8,6 +8,7 @@ import { clusterIssuer } from '../../src/api/issuer.ts';
 import { repoRoot } from '../testbed/paths.ts';
 import {
   ACME6_NAMESPACE,
+  AGENT_NAMESPACE,
   applyShippedIdentity,
   KUSTOMIZE_BASE,
   parseManifests,
@@ -129,6 +130,30 @@ describe('the Helm chart', () => {
 });
 
 describe('kustomize and Helm', () => {
+  it('put the agent in its own privileged namespace; the controller’s is restricted', () => {
+    for (const rendering of [kustomized, helmWithAgent]) {
+      const agentObjects = rendering.filter(
+        (m) => m.metadata.name.includes('agent') && !['ClusterRole', 'Namespace'].includes(m.kind),
+      );
+      expect(
+        agentObjects.filter((m) => m.kind !== 'ClusterRoleBinding').map((m) => m.metadata.namespace),
+      ).toEqual(agentObjects.filter((m) => m.kind !== 'ClusterRoleBinding').map(() => AGENT_NAMESPACE));
+      const ns = rendering.find((m) => m.kind === 'Namespace' && m.metadata.name === AGENT_NAMESPACE);
+      expect((ns?.metadata as { labels?: Record<string, string> } | undefined)?.labels).toMatchObject({
+        'pod-security.kubernetes.io/enforce': 'privileged',
+      });
+    }
+    const controllerNs = kustomized.find(
+      (m) => m.kind === 'Namespace' && m.metadata.name === ACME6_NAMESPACE,
+    );
+    expect((controllerNs?.metadata as { labels?: Record<string, string> } | undefined)?.labels).toMatchObject(
+      {
+        'pod-security.kubernetes.io/enforce': 'restricted',
+      },
+    );
+    expect(helmDefault.filter((m) => m.kind === 'Namespace')).toEqual([]);
+  });
+
   it('leave the agent out of the kustomize base; the with-agent overlay adds it', async () => {
     const base = (await renderKustomize(KUSTOMIZE_BASE)).map((m) => `${m.kind}/${m.metadata.name}`);
     expect(base.filter((n) => n.includes('agent'))).toEqual([]);
@@ -143,9 +168,9 @@ describe('kustomize and Helm', () => {
       'ClusterRole//acme6-controller',
       'ClusterRoleBinding//acme6-agent',
       'ClusterRoleBinding//acme6-controller',
-      'Role/acme6/acme6-agent-status',
+      'Role/acme6-agent/acme6-agent-status',
       'Role/acme6/acme6-controller-leader-election',
-      'RoleBinding/acme6/acme6-agent-status',
+      'RoleBinding/acme6-agent/acme6-agent-status',
       'RoleBinding/acme6/acme6-controller-leader-election',
     ]);
     expect(rbacOf(helmWithAgent)).toEqual(fromKustomize);

@@ -8,7 +8,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ACME6_NAMESPACE, SERVICE_ACCOUNTS, serviceAccountKubeconfig } from './deploy-rbac.ts';
+import {
+  ACME6_NAMESPACE,
+  AGENT_NAMESPACE,
+  SERVICE_ACCOUNTS,
+  serviceAccountKubeconfig,
+} from './deploy-rbac.ts';
 import { testbed } from './kube.ts';
 
 const run = promisify(execFile);
@@ -30,8 +35,8 @@ function normalise(table: string): string[] {
 const cases = [
   { account: SERVICE_ACCOUNTS.controller, namespace: ACME6_NAMESPACE },
   { account: SERVICE_ACCOUNTS.controller, namespace: 'default' },
+  { account: SERVICE_ACCOUNTS.agent, namespace: AGENT_NAMESPACE },
   { account: SERVICE_ACCOUNTS.agent, namespace: ACME6_NAMESPACE },
-  { account: SERVICE_ACCOUNTS.agent, namespace: 'default' },
 ];
 
 describe('ServiceAccount permissions', () => {
@@ -82,9 +87,10 @@ describe('the node agent', () => {
     for (const verb of ['patch', 'update', 'create', 'delete']) {
       expect(await canI(verb, 'services', '--all-namespaces'), `${verb} services`).toBe('no');
     }
-    expect(await canI('update', 'configmaps', '-n', ACME6_NAMESPACE)).toBe('yes');
-    expect(await canI('create', 'configmaps', '-n', ACME6_NAMESPACE)).toBe('yes');
+    expect(await canI('update', 'configmaps', '-n', AGENT_NAMESPACE)).toBe('yes');
+    expect(await canI('create', 'configmaps', '-n', AGENT_NAMESPACE)).toBe('yes');
+    expect(await canI('update', 'configmaps', '-n', ACME6_NAMESPACE)).toBe('no');
     expect(await canI('update', 'configmaps', '-n', 'default')).toBe('no');
-    expect(await canI('get', 'secrets', '-n', ACME6_NAMESPACE)).toBe('no');
+    expect(await canI('get', 'secrets', '-n', AGENT_NAMESPACE)).toBe('no');
   });
 });
