@@ -4,8 +4,6 @@
 import {
   CoreV1Api,
   DiscoveryV1Api,
-  PatchStrategy,
-  setHeaderOptions,
   type KubeConfig,
   type KubernetesObject,
   type V1EndpointSlice,
@@ -13,17 +11,23 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import type { EventRecorder } from '../kube/events.ts';
-import { apiErrorMessage } from '../kube/errors.ts';
+import { apiErrorMessage, isNotFound } from '../kube/errors.ts';
 import { refOf } from '../kube/object-ref.ts';
 import { realClock, type Clock } from '../runtime/clock.ts';
 import type { ResilientInformer } from '../runtime/informer.ts';
 import { createKubeInformer } from '../runtime/kube-informer.ts';
 import type { Logger } from '../runtime/logger.ts';
-import { canaryPresent, syncRules } from './apply.ts';
+import { canaryPresent, RuleSyncer } from './apply.ts';
 import { deleteFlows, staleFlows } from './conntrack.ts';
 import { buildIntent, type Mapping, type NatIntent, type NodeFacts, type Problem } from './model.ts';
 import type { NetfilterRunner } from './runner.ts';
-import { annotationChanges, publishedAnnotationKey, publishedValues } from './status.ts';
+import {
+  LABEL_PUBLISHED_STATUS,
+  publishedChanges,
+  publishedData,
+  publishedValues,
+  statusConfigMapName,
+} from './status.ts';
 import { SyncLoop, type SyncReason } from './sync-loop.ts';
 
 /** How an agent is configured (see `acme6 agent --help`). */
@@ -37,6 +41,8 @@ export interface AgentOptions {
   readonly nodeAddress?: string;
   /** SNAT pod egress to this address instead of MASQUERADE. */
   readonly snatAddress?: string;
+  /** Namespace of this node's status ConfigMap (the agent's own). */
+  readonly statusNamespace: string;
   /** Prefix for `conntrack` (tests); empty in production. */
   readonly commandPrefix?: readonly string[];
   readonly minSyncIntervalMs: number;
@@ -56,7 +62,10 @@ export class Agent {
   private readonly nodes: ResilientInformer<V1Node & KubernetesObject>;
   private readonly core: CoreV1Api;
   private readonly loop: SyncLoop;
-  private readonly annotationKey: string;
+  private readonly rules: RuleSyncer;
+  /** What the status ConfigMap says now (`ns/name` → value), and its data as last written. */
+  private published = new Map<string, string>();
+  private writtenData: string | undefined;
   private mappings: readonly Mapping[] = [];
   private reportedProblems = new Map<string, string>();
   private firstSync: (() => void) | undefined;
@@ -87,12 +96,16 @@ export class Agent {
       (s) => this.core.listNode(s),
       { name: 'node', fieldSelector: `metadata.name=${options.nodeName}`, ...common },
     );
-    this.annotationKey = publishedAnnotationKey(options.nodeName);
+    this.rules = new RuleSyncer(
+      options.runner,
+      options.snatAddress ? { snatAddress: options.snatAddress } : {},
+    );
     this.loop = new SyncLoop({
       clock,
       logger: options.logger,
       sync: (reason) => this.sync(reason),
-      canary: () => canaryPresent(options.runner),
+      // Nothing published means nothing installed, so there is nothing to lose to a flush.
+      canary: () => (this.mappings.length === 0 ? Promise.resolve(true) : canaryPresent(options.runner)),
       minIntervalMs: options.minSyncIntervalMs,
       resyncPeriodMs: options.resyncPeriodMs,
       canaryPeriodMs: options.canaryPeriodMs,
@@ -158,11 +171,13 @@ export class Agent {
     }
     const started = Date.now();
     const intent = buildIntent({ node, services: this.services.list(), endpointSlices: this.slices.list() });
-    const stats = await syncRules(
-      this.o.runner,
-      intent,
-      this.o.snatAddress ? { snatAddress: this.o.snatAddress } : {},
-    );
+    const stats = await this.rules.sync(intent, reason);
+    if (stats === undefined) {
+      this.o.logger.debug({ reason, mappings: intent.mappings.length }, 'unchanged; nothing applied');
+      this.done();
+      await this.report(intent);
+      return;
+    }
     const stale = staleFlows(this.mappings, intent.mappings);
     const flowsDeleted = stale.length > 0 ? await deleteFlows(stale, this.o.commandPrefix ?? []) : 0;
     this.mappings = intent.mappings;
@@ -190,32 +205,33 @@ export class Agent {
     first?.();
   }
 
-  /** Events and this node's status annotation; failures are logged, never fail the sync. */
+  /** Events and this node's status ConfigMap; failures are logged, never fail the sync. */
   private async report(intent: NatIntent): Promise<void> {
     const byKey = new Map(
       this.services.list().map((s) => [`${s.metadata?.namespace}/${s.metadata?.name}`, s]),
     );
     this.reportProblems(intent.problems, byKey);
-    const wanted = publishedValues(intent.node, intent.mappings);
-    for (const change of annotationChanges(this.services.list(), this.annotationKey, wanted)) {
-      try {
-        await this.core.patchNamespacedService(
-          {
-            name: change.name,
-            namespace: change.namespace,
-            body: { metadata: { annotations: { [this.annotationKey]: change.value } } },
-            fieldManager: agentFieldManager(this.o.nodeName),
-          },
-          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-        );
-      } catch (err) {
-        this.o.logger.warn(
-          { service: `${change.namespace}/${change.name}`, error: apiErrorMessage(err) },
-          'could not write the status annotation',
-        );
-        continue;
-      }
-      const ref = refOf({ apiVersion: 'v1', kind: 'Service', metadata: change.service.metadata ?? {} });
+    const data = publishedData(intent.node, intent.mappings);
+    const serialised = JSON.stringify(data);
+    if (serialised === this.writtenData) return;
+    try {
+      await this.writeStatus(data);
+    } catch (err) {
+      this.o.logger.warn(
+        {
+          configMap: `${this.o.statusNamespace}/${statusConfigMapName(this.o.nodeName)}`,
+          error: apiErrorMessage(err),
+        },
+        'could not write the status ConfigMap',
+      );
+      return;
+    }
+    this.writtenData = serialised;
+    const now = publishedValues(intent.node, intent.mappings);
+    for (const change of publishedChanges(this.published, now)) {
+      const service = byKey.get(change.service);
+      if (service === undefined) continue;
+      const ref = refOf({ apiVersion: 'v1', kind: 'Service', metadata: service.metadata ?? {} });
       if (change.value === null) {
         this.o.recorder.normal(
           ref,
@@ -225,6 +241,39 @@ export class Agent {
       } else {
         this.o.recorder.normal(ref, 'Published', `published on IPv6: ${change.value}`);
       }
+    }
+    this.published = now;
+  }
+
+  /** Replaces this node's ConfigMap whole (only this node writes it), creating it the first time. */
+  private async writeStatus(data: Record<string, string>): Promise<void> {
+    const name = statusConfigMapName(this.o.nodeName);
+    const namespace = this.o.statusNamespace;
+    const body = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name,
+        namespace,
+        labels: { [LABEL_PUBLISHED_STATUS]: 'true' },
+        annotations: { 'acme6.io/node': this.o.nodeName },
+      },
+      data,
+    };
+    try {
+      await this.core.replaceNamespacedConfigMap({
+        name,
+        namespace,
+        body,
+        fieldManager: agentFieldManager(this.o.nodeName),
+      });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      await this.core.createNamespacedConfigMap({
+        namespace,
+        body,
+        fieldManager: agentFieldManager(this.o.nodeName),
+      });
     }
   }
 

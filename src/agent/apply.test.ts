@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canaryPresent, syncRules } from './apply.ts';
+import { canaryPresent, RuleSyncer, syncRules } from './apply.ts';
 import { Chains, serviceChain } from './chains.ts';
 import { buildIntent, type NatIntent } from './model.ts';
 import { HOOK_COMMENT, type Table } from './render.ts';
@@ -131,5 +131,33 @@ describe('syncRules', () => {
     expect(await canaryPresent(host)).toBe(false);
     await syncRules(host, intentFor(['web/shop']));
     expect(await canaryPresent(host)).toBe(true);
+  });
+});
+
+describe('RuleSyncer', () => {
+  it('skips a change that renders the same rules, but never a resync or canary sync', async () => {
+    const host = new FakeHost();
+    const syncer = new RuleSyncer(host);
+    expect(await syncer.sync(intentFor(['web/shop']), 'change')).toBeDefined();
+    expect(host.restores).toBe(1);
+    expect(await syncer.sync(intentFor(['web/shop']), 'change')).toBeUndefined();
+    expect(host.restores).toBe(1);
+    await syncer.sync(intentFor(['web/shop']), 'resync');
+    await syncer.sync(intentFor(['web/shop']), 'canary');
+    expect(host.restores).toBe(3);
+    await syncer.sync(intentFor(['web/shop', 'web/blog']), 'change');
+    expect(host.restores).toBe(4);
+    expect(host.rules.get('nat')?.has(serviceChain('web/blog'))).toBe(true);
+  });
+
+  it('applies again after a failed sync, even with the same rules', async () => {
+    const host = new FakeHost();
+    const syncer = new RuleSyncer(host);
+    const restore = host.restore.bind(host);
+    host.restore = () => Promise.reject(new Error('restore failed'));
+    await expect(syncer.sync(intentFor(['web/shop']), 'change')).rejects.toThrow('restore failed');
+    host.restore = restore;
+    expect(await syncer.sync(intentFor(['web/shop']), 'change')).toBeDefined();
+    expect(host.rules.get('nat')?.has(serviceChain('web/shop'))).toBe(true);
   });
 });

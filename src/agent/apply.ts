@@ -2,7 +2,8 @@
 // `ip6tables-restore --noflush` (which also deletes stale owned chains), then make sure each
 // built-in hook has its single jump. Only the jumps use -C/-I: flushing a built-in chain in restore
 // input would wipe other tools' rules.
-import { Chains } from './chains.ts';
+import { Chains, isOwnedChain } from './chains.ts';
+import { renderCleanup } from './cleanup.ts';
 import type { NatIntent } from './model.ts';
 import {
   chainsFromSave,
@@ -41,6 +42,8 @@ export async function syncRules(
   intent: NatIntent,
   options: SyncOptions = {},
 ): Promise<SyncStats> {
+  // Harmless until it publishes: with nothing to publish, nothing of ours stays in the host's tables.
+  if (intent.mappings.length === 0) return removeAll(runner);
   const existing: ChainRef[] = [];
   for (const table of TABLES) {
     // Saving one table at a time: chainsFromSave keys on the `*table` header, so both are covered.
@@ -65,6 +68,16 @@ export async function syncRules(
   };
 }
 
+async function removeAll(runner: NetfilterRunner): Promise<SyncStats> {
+  const saves = { nat: await runner.save('nat'), filter: await runner.save('filter') };
+  const payload = renderCleanup(saves);
+  if (payload !== '') await runner.restore(payload);
+  const chainsDeleted = TABLES.flatMap((table) =>
+    chainsFromSave(saves[table]).filter((c) => c.table === table && isOwnedChain(c.chain)),
+  );
+  return { chainsWritten: 0, chainsDeleted, jumpsInserted: 0, restoreBytes: Buffer.byteLength(payload) };
+}
+
 /**
  * True while the canary chain exists in every table we write and every hook jump is in place. A
  * `-t nat -F` keeps (empty) chains but drops the jumps, so both are checked; false means resync.
@@ -78,4 +91,34 @@ export async function canaryPresent(runner: NetfilterRunner): Promise<boolean> {
     if (!(await runner.check(jump.table, jump.chain, splitRuleArgs(jump.spec)))) return false;
   }
   return true;
+}
+
+/** Why a sync runs (as SyncReason): only a `change` may be skipped. */
+export type ApplyReason = 'change' | 'resync' | 'canary';
+
+/**
+ * syncRules with memory: a `change` whose rendered rules equal the last ones applied is skipped
+ * (no save, no restore, no check), since the canary and the periodic resync cover drift. Resync and
+ * canary syncs always apply.
+ */
+export class RuleSyncer {
+  private lastApplied: string | undefined;
+  private readonly runner: NetfilterRunner;
+  private readonly options: SyncOptions;
+
+  constructor(runner: NetfilterRunner, options: SyncOptions = {}) {
+    this.runner = runner;
+    this.options = options;
+  }
+
+  /** Applies `intent`; undefined when skipped because nothing changed. */
+  async sync(intent: NatIntent, reason: ApplyReason): Promise<SyncStats | undefined> {
+    // The payload without host state is a fingerprint of everything we would write.
+    const fingerprint = intent.mappings.length === 0 ? '' : renderRestore(intent, this.options);
+    if (reason === 'change' && fingerprint === this.lastApplied) return undefined;
+    this.lastApplied = undefined;
+    const stats = await syncRules(this.runner, intent, this.options);
+    this.lastApplied = fingerprint;
+    return stats;
+  }
 }

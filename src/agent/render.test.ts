@@ -75,19 +75,24 @@ describe('rendered rules, traced', () => {
       { verdict: 'ACCEPT', delivery: 'local', src: 'fe80::99', dst: NODE, dport: 443, masqueraded: false },
     ],
     [
-      'pod egress to 2001:db8::/32 is masqueraded',
-      { hook: 'PREROUTING', src: POD, dst: CLIENT, proto: 'tcp', dport: 443, inInterface: 'cni0' },
-      { verdict: 'ACCEPT', delivery: 'out', src: NODE, dst: CLIENT, dport: 443, masqueraded: true },
-    ],
-    [
       'pod egress to a ULA elsewhere is not ours to accept: the host’s DROP policy applies',
       { hook: 'PREROUTING', src: POD, dst: 'fd00:2::9', proto: 'tcp', dport: 80, inInterface: 'cni0' },
       { verdict: 'DROP', src: POD, dst: 'fd00:2::9', masqueraded: false },
     ],
     [
-      'replies to a pod’s flows are accepted',
-      { hook: 'FORWARD', src: CLIENT, dst: POD, proto: 'tcp', dport: 40000, state: 'ESTABLISHED' },
-      { verdict: 'ACCEPT', delivery: 'out', src: CLIENT, dst: POD, dport: 40000, masqueraded: false },
+      'replies of a published pod pass under a FORWARD policy of DROP',
+      { hook: 'FORWARD', src: POD, dst: CLIENT, proto: 'tcp', dport: 40000, state: 'ESTABLISHED' },
+      { verdict: 'ACCEPT', delivery: 'out', src: POD, dst: CLIENT, dport: 40000, masqueraded: false },
+    ],
+    [
+      'pod egress is not ours to accept: the host’s DROP policy still applies',
+      { hook: 'PREROUTING', src: POD, dst: CLIENT, proto: 'tcp', dport: 443, inInterface: 'cni0' },
+      { verdict: 'DROP', src: POD, dst: CLIENT, masqueraded: false },
+    ],
+    [
+      'a pod that is not published is not ours to guard: the host policy decides',
+      { hook: 'PREROUTING', src: CLIENT, dst: 'fd00:1::77', proto: 'tcp', dport: 22, inInterface: 'eth0' },
+      { verdict: 'DROP', src: CLIENT, dst: 'fd00:1::77', masqueraded: false },
     ],
     [
       'the node itself reaches its published address (nat OUTPUT), unmasqueraded',
@@ -135,14 +140,44 @@ describe('rendered rules, traced', () => {
     expect(result).toMatchObject({ verdict: 'ACCEPT', src: POD, masqueraded: false });
   });
 
-  it.each([133, 134, 135, 136, 137])('NDP type %i is accepted ahead of every drop', (type) => {
-    const result = trace({ hook: 'FORWARD', src: CLIENT, dst: POD, proto: 'ipv6-icmp', icmpv6Type: type });
-    expect(result.verdict).toBe('ACCEPT');
-    expect(result.hits.filter((h) => h.table === 'filter').at(-1)?.comment).toBe(`acme6: NDP type ${type}`);
+  const openHost = (payload: string) =>
+    loadHost(payload, parseRestore(HOST_BUILTINS.replace(':FORWARD DROP', ':FORWARD ACCEPT')));
+
+  it('pod egress to 2001:db8::/32 is masqueraded', () => {
+    const result = tracePacket(
+      openHost(renderRestore(intent)),
+      { hook: 'PREROUTING', src: POD, dst: CLIENT, proto: 'tcp', dport: 443, inInterface: 'cni0' },
+      { localAddresses: [NODE, GATEWAY], masqueradeAddress: NODE },
+    );
+    expect(result).toMatchObject({ verdict: 'ACCEPT', delivery: 'out', src: NODE, masqueraded: true });
+  });
+
+  it('drops nothing towards a pod it does not publish, even with an open FORWARD', () => {
+    const result = tracePacket(
+      openHost(renderRestore(intent)),
+      { hook: 'PREROUTING', src: CLIENT, dst: 'fd00:1::77', proto: 'tcp', dport: 22, inInterface: 'eth0' },
+      { localAddresses: [NODE, GATEWAY] },
+    );
+    expect(result).toMatchObject({ verdict: 'ACCEPT', delivery: 'out', dst: 'fd00:1::77' });
+    expect(result.hits.filter((h) => h.table === 'filter').map((h) => h.comment)).toEqual([
+      'acme6: hook',
+      'acme6: service web/shop',
+    ]);
+  });
+
+  it('a kube-proxy NodePort DNAT to a published pod passes our chain (not ours to judge)', () => {
+    const kube = `*nat\n:KUBE-NODEPORTS - [0:0]\n-A PREROUTING -j KUBE-NODEPORTS\n-A KUBE-NODEPORTS -d ${NODE}/128 -p tcp -m tcp --dport 30080 -j DNAT --to-destination [${POD}]:22\nCOMMIT\n`;
+    const base = parseRestore(kube, parseRestore(HOST_BUILTINS.replace(':FORWARD DROP', ':FORWARD ACCEPT')));
+    const result = tracePacket(
+      loadHost(renderRestore(intent), base),
+      { hook: 'PREROUTING', src: CLIENT, dst: NODE, proto: 'tcp', dport: 30080, inInterface: 'eth0' },
+      { localAddresses: [NODE, GATEWAY] },
+    );
+    expect(result).toMatchObject({ verdict: 'ACCEPT', delivery: 'out', src: CLIENT, dst: POD, dport: 22 });
   });
 
   it('SNATs egress to a configured address instead of masquerading', () => {
-    const snat = loadHost(renderRestore(intent, { snatAddress: '2001:db8::20' }));
+    const snat = openHost(renderRestore(intent, { snatAddress: '2001:db8::20' }));
     const result = tracePacket(
       snat,
       { hook: 'PREROUTING', src: POD, dst: CLIENT, proto: 'udp', dport: 53, inInterface: 'cni0' },

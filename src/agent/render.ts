@@ -33,9 +33,6 @@ export interface JumpRule {
 /** Comment that tags the agent's jump rules in built-in chains, so they can be found and removed. */
 export const HOOK_COMMENT = 'acme6: hook';
 
-// NDP (RFC 4861): router solicitation/advertisement, neighbour solicitation/advertisement, redirect.
-const NDP_TYPES = [133, 134, 135, 136, 137] as const;
-
 /** The one jump per built-in hook into the agent's chains. */
 export function jumpRules(): JumpRule[] {
   const jump = (table: Table, chain: JumpRule['chain'], target: string): JumpRule => ({
@@ -103,10 +100,7 @@ export function renderRestore(intent: NatIntent, options: RenderOptions = {}): s
     const deletions = stale.filter((c) => c.table === name).map((c) => `-X ${c.chain}`);
     return [`*${name}`, ...declared, ...rules, ...deletions, 'COMMIT'];
   };
-  return [
-    ...table('nat', natRules(intent, byService, options)),
-    ...table('filter', filterRules(intent, byService)),
-  ]
+  return [...table('nat', natRules(intent, byService, options)), ...table('filter', filterRules(byService))]
     .join('\n')
     .concat('\n');
 }
@@ -147,18 +141,8 @@ function natRules(intent: NatIntent, byService: Map<string, Mapping[]>, options:
   return rules;
 }
 
-function filterRules(intent: NatIntent, byService: Map<string, Mapping[]>): string[] {
+function filterRules(byService: Map<string, Mapping[]>): string[] {
   const rules: string[] = [];
-  // NDP first, so nothing below can break neighbour discovery (docker-ipv6nat 4fba810).
-  for (const type of NDP_TYPES) {
-    rules.push(
-      `-A ${Chains.forward} -p ipv6-icmp -m icmp6 --icmpv6-type ${type} ${comment(`acme6: NDP type ${type}`)} -j ACCEPT`,
-    );
-  }
-  rules.push(
-    `-A ${Chains.forward} -d ${ULA_PREFIX} -m conntrack --ctstate RELATED,ESTABLISHED ` +
-      `${comment('acme6: replies to ULA pods')} -j ACCEPT`,
-  );
   for (const [service, mappings] of byService) {
     const chain = serviceChain(service);
     rules.push(`-A ${Chains.forward} ${comment(`acme6: service ${service}`)} -j ${chain}`);
@@ -175,16 +159,27 @@ function filterRules(intent: NatIntent, byService: Map<string, Mapping[]>): stri
       }
     }
   }
-  for (const prefix of intent.masqueradePrefixes) {
+  // Only the pods we publish are ours to guard; everything else (other pods, other ULA ranges)
+  // falls through to whatever else governs FORWARD.
+  const pods = [...new Set([...byService.values()].flat().map((m) => m.podAddress))].sort();
+  for (const pod of pods) {
+    // Replies of a published pod pass even under a FORWARD policy of DROP, whatever the pod CIDRs.
     rules.push(
-      `-A ${Chains.forward} -s ${prefix} ! -d ${ULA_PREFIX} ${comment(`acme6: node ${intent.node} pod egress`)} -j ACCEPT`,
+      `-A ${Chains.forward} -s ${pod}/128 -m conntrack --ctstate RELATED,ESTABLISHED ` +
+        `${comment(`acme6: replies from published pod ${pod}`)} -j ACCEPT`,
+    );
+    // Flows another component DNATed to this pod (a kube-proxy NodePort) are not ours to judge.
+    rules.push(
+      `-A ${Chains.forward} -d ${pod}/128 -m conntrack --ctstate DNAT ` +
+        `${comment(`acme6: DNATed by others to ${pod}`)} -j RETURN`,
+    );
+    // Explicit, not the FORWARD policy: ULA is not unroutable for a neighbour. ULA sources (other
+    // nodes' pods) are left to whatever else governs pod-to-pod traffic.
+    rules.push(
+      `-A ${Chains.forward} ! -s ${ULA_PREFIX} -d ${pod}/128 -m conntrack --ctstate NEW ` +
+        `${comment(`acme6: unpublished ports of ${pod}`)} -j DROP`,
     );
   }
-  // Explicit, not the FORWARD policy: ULA is not unroutable for a neighbour. ULA sources (other
-  // nodes' pods) are left to whatever else governs pod-to-pod traffic.
-  rules.push(
-    `-A ${Chains.forward} ! -s ${ULA_PREFIX} -d ${ULA_PREFIX} ${comment('acme6: unpublished ULA ports')} -j DROP`,
-  );
   return rules;
 }
 

@@ -1,7 +1,12 @@
-import type { V1Service } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { Mapping } from './model.ts';
-import { annotationChanges, publishedAnnotationKey, publishedValues } from './status.ts';
+import {
+  publishedChanges,
+  publishedData,
+  publishedValues,
+  statusConfigMapName,
+  statusDataKey,
+} from './status.ts';
 
 const m = (service: string, protocol: 'TCP' | 'UDP', port: number, targetPort: number): Mapping => ({
   service,
@@ -12,19 +17,22 @@ const m = (service: string, protocol: 'TCP' | 'UDP', port: number, targetPort: n
   targetPort,
 });
 
-const svc = (name: string, annotations: Record<string, string> = {}): V1Service => ({
-  metadata: { namespace: 'web', name, annotations },
-});
+describe('status ConfigMap', () => {
+  it('has one ConfigMap per node, shortened with a hash past 253 characters', () => {
+    expect(statusConfigMapName('node-a')).toBe('acme6-published-node-a');
+    const long = `${'a'.repeat(250)}.example.com`;
+    const name = statusConfigMapName(long);
+    expect(name).toHaveLength(253);
+    expect(name).toMatch(/-[0-9a-f]{16}$/);
+    expect(statusConfigMapName(`${'a'.repeat(250)}.example.org`)).not.toBe(name);
+  });
 
-describe('status annotation', () => {
-  it('has one key per node, shortened with a hash past 63 characters', () => {
-    expect(publishedAnnotationKey('node-a')).toBe('ipv6-published.acme6.io/node-a');
-    const long = `${'a'.repeat(60)}.example.com`;
-    const key = publishedAnnotationKey(long);
-    const name = key.split('/')[1] ?? '';
-    expect(name).toHaveLength(63);
-    expect(name).toMatch(/^a{46}-[0-9a-f]{16}$/);
-    expect(publishedAnnotationKey(`${'a'.repeat(60)}.example.org`)).not.toBe(key);
+  it('keys the data by ns.name, sorted', () => {
+    expect(statusDataKey('web/shop')).toBe('web.shop');
+    expect(Object.keys(publishedData('node-a', [m('web/z', 'TCP', 1, 1), m('web/a', 'TCP', 2, 2)]))).toEqual([
+      'web.a',
+      'web.z',
+    ]);
   });
 
   it('lists node/[address]:port/PROTO -> [pod]:port per Service', () => {
@@ -40,16 +48,18 @@ describe('status annotation', () => {
     );
   });
 
-  it('changes only what differs: sets new values, removes stale ones, leaves equal ones', () => {
-    const key = publishedAnnotationKey('node-a');
-    const services = [svc('same', { [key]: 'v1' }), svc('stale', { [key]: 'old' }), svc('new'), svc('other')];
-    const wanted = new Map([
+  it('changes only what differs: new values, removed ones, not equal ones', () => {
+    const before = new Map([
+      ['web/same', 'v1'],
+      ['web/stale', 'old'],
+    ]);
+    const after = new Map([
       ['web/same', 'v1'],
       ['web/new', 'v2'],
     ]);
-    expect(annotationChanges(services, key, wanted).map((c) => [c.name, c.value])).toEqual([
-      ['stale', null],
-      ['new', 'v2'],
+    expect(publishedChanges(before, after)).toEqual([
+      { service: 'web/new', value: 'v2' },
+      { service: 'web/stale', value: null },
     ]);
   });
 });

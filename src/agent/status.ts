@@ -1,22 +1,8 @@
-// What the agent tells users on the Service: a per-node status annotation listing what this node
-// publishes. Pure functions; the agent writes the result with a JSON merge patch of that one key,
-// so nodes never overwrite each other's entries and no read-modify-write race exists.
+// What the agent tells users about what its node publishes: one ConfigMap per node in the agent's
+// own namespace, one data key per Service. The agent may write only ConfigMaps in that namespace,
+// never a Service. Pure functions; the agent writes the result whole (each node owns its object).
 import { createHash } from 'node:crypto';
-import type { V1Service } from '@kubernetes/client-node';
-import { ANNOTATION_IPV6_PUBLISHED_PREFIX } from '../api/group.ts';
 import type { Mapping } from './model.ts';
-
-/** Longest name segment of an annotation key (after the `/`). */
-const MAX_NAME = 63;
-
-/** This node's annotation key; node names over 63 characters are shortened with a hash suffix. */
-export function publishedAnnotationKey(node: string): string {
-  const name =
-    node.length <= MAX_NAME
-      ? node
-      : `${node.slice(0, MAX_NAME - 17).replace(/[-.]+$/, '')}-${createHash('sha256').update(node).digest('hex').slice(0, 16)}`;
-  return `${ANNOTATION_IPV6_PUBLISHED_PREFIX}${name}`;
-}
 
 /** `node/[address]:port/PROTO -> [pod]:port` for one mapping. */
 export function describeMapping(node: string, m: Mapping): string {
@@ -30,29 +16,46 @@ export function publishedValues(node: string, mappings: readonly Mapping[]): Map
   return new Map([...lists].map(([k, v]) => [k, v.join(', ')]));
 }
 
-/** One annotation change: `value` null removes the key. */
-export interface AnnotationChange {
-  readonly namespace: string;
-  readonly name: string;
-  readonly value: string | null;
-  readonly service: V1Service;
+/** Label on each node's status ConfigMap, so all of them are listed with one selector. */
+export const LABEL_PUBLISHED_STATUS = 'acme6.io/published-status';
+
+/** Name of `node`'s status ConfigMap (a DNS subdomain; long node names get a hash suffix). */
+export function statusConfigMapName(node: string): string {
+  const name = `acme6-published-${node}`;
+  return name.length <= 253
+    ? name
+    : `${name.slice(0, 253 - 17).replace(/[-.]+$/, '')}-${createHash('sha256').update(node).digest('hex').slice(0, 16)}`;
 }
 
-/** Services whose annotation under `key` differs from `wanted` (missing in `wanted` means remove). */
-export function annotationChanges(
-  services: readonly V1Service[],
-  key: string,
-  wanted: ReadonlyMap<string, string>,
-): AnnotationChange[] {
-  const out: AnnotationChange[] = [];
-  for (const service of services) {
-    const namespace = service.metadata?.namespace ?? '';
-    const name = service.metadata?.name ?? '';
-    const current = service.metadata?.annotations?.[key];
-    const want = wanted.get(`${namespace}/${name}`);
-    if (want === current) continue;
-    if (want === undefined && current === undefined) continue;
-    out.push({ namespace, name, value: want ?? null, service });
-  }
+/**
+ * ConfigMap data key of a Service `ns/name`: `ns.name`. Namespaces and Service names are DNS labels
+ * (no dots), so the key is unambiguous and fits ConfigMap key rules.
+ */
+export function statusDataKey(service: string): string {
+  return service.replace('/', '.');
+}
+
+/** The data of this node's status ConfigMap. */
+export function publishedData(node: string, mappings: readonly Mapping[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [service, value] of [...publishedValues(node, mappings)].sort(([a], [b]) => a.localeCompare(b)))
+    out[statusDataKey(service)] = value;
+  return out;
+}
+
+/** One Service whose published state on this node changed: `value` null means no longer published. */
+export interface PublishedChange {
+  readonly service: string;
+  readonly value: string | null;
+}
+
+/** Services whose published value differs between `before` and `after` (keys `ns/name`). */
+export function publishedChanges(
+  before: ReadonlyMap<string, string>,
+  after: ReadonlyMap<string, string>,
+): PublishedChange[] {
+  const out: PublishedChange[] = [];
+  for (const [service, value] of after) if (before.get(service) !== value) out.push({ service, value });
+  for (const service of before.keys()) if (!after.has(service)) out.push({ service, value: null });
   return out;
 }

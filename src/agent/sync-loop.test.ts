@@ -100,4 +100,24 @@ describe('SyncLoop', () => {
     expect(h.syncs).toHaveLength(1);
     expect(h.clock.pendingTimers()).toBe(0);
   });
+
+  it('backs off exponentially while syncs keep failing, and resets after a success', async () => {
+    const h = harness();
+    h.failNext(true);
+    h.loop.start();
+    await h.settle();
+    await h.advance(20_000);
+    // 1 s, 2 s, 4 s, 8 s after each failure: not one retry per minimum interval.
+    expect(h.syncs.map((s) => s.atMs)).toEqual([0, 1000, 3000, 7000, 15_000]);
+    h.failNext(false);
+    await h.advance(16_000);
+    expect(h.syncs.map((s) => s.atMs)).toEqual([0, 1000, 3000, 7000, 15_000, 31_000]);
+    h.failNext(true);
+    h.loop.request('change');
+    await h.settle();
+    await h.advance(3500);
+    // After the success, the backoff starts again at one second.
+    expect(h.syncs.map((s) => s.atMs).slice(5)).toEqual([31_000, 36_000, 37_000, 39_000]);
+    await h.loop.stop();
+  });
 });

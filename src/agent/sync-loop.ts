@@ -1,7 +1,8 @@
 // When the agent syncs, kube-proxy's way: a burst of informer events collapses into one sync at most
 // every `minIntervalMs`; a full resync runs every `resyncPeriodMs` anyway (repairs drift nobody told
 // us about); a cheap canary check every `canaryPeriodMs` forces a full resync when our rules vanished.
-// Syncs never overlap: a request during a sync runs once more after it.
+// Syncs never overlap: a request during a sync runs once more after it. A failing sync is retried
+// with exponential backoff (minIntervalMs, doubling, capped), so a broken node does not spin.
 import type { Cancel, Clock } from '../runtime/clock.ts';
 import { silentLogger, type Logger } from '../runtime/logger.ts';
 
@@ -11,15 +12,19 @@ export type SyncReason = 'change' | 'resync' | 'canary';
 /** Options of SyncLoop. */
 export interface SyncLoopOptions {
   clock: Clock;
-  /** Does one sync; a rejection is logged and retried after `minIntervalMs`. */
+  /** Does one sync; a rejection is logged and retried with backoff (see maxBackoffMs). */
   sync: (reason: SyncReason) => Promise<void>;
   /** True while our rules are in place; false triggers an immediate full sync. */
   canary: () => Promise<boolean>;
   minIntervalMs: number;
   resyncPeriodMs: number;
   canaryPeriodMs: number;
+  /** Longest wait between retries of a failing sync (default 5 minutes). */
+  maxBackoffMs?: number;
   logger?: Logger;
 }
+
+const DEFAULT_MAX_BACKOFF_MS = 300_000;
 
 /** Runs syncs on request, periodically, and when the canary is gone. */
 export class SyncLoop {
@@ -29,6 +34,9 @@ export class SyncLoop {
   private stopped = false;
   private pending: SyncReason | undefined;
   private lastStartMs = -Infinity;
+  /** Consecutive failed syncs, and when the next attempt may start after the last failure. */
+  private failures = 0;
+  private retryAtMs = -Infinity;
   private cancelDelayed: Cancel | undefined;
   private cancelResync: Cancel | undefined;
   private cancelCanary: Cancel | undefined;
@@ -71,7 +79,8 @@ export class SyncLoop {
 
   private kick(): void {
     if (this.running || this.pending === undefined || this.stopped) return;
-    const waitMs = this.lastStartMs + this.o.minIntervalMs - this.o.clock.now().getTime();
+    const waitMs =
+      Math.max(this.lastStartMs + this.o.minIntervalMs, this.retryAtMs) - this.o.clock.now().getTime();
     if (waitMs > 0) {
       this.cancelDelayed ??= this.o.clock.after(waitMs, () => {
         this.cancelDelayed = undefined;
@@ -85,8 +94,21 @@ export class SyncLoop {
     this.lastStartMs = this.o.clock.now().getTime();
     void this.o
       .sync(reason)
+      .then(() => {
+        this.failures = 0;
+        this.retryAtMs = -Infinity;
+      })
       .catch((err: unknown) => {
-        this.logger.error({ err, reason }, 'sync failed; retrying');
+        this.failures++;
+        const backoffMs = Math.min(
+          this.o.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS,
+          Math.max(this.o.minIntervalMs, 1000) * 2 ** (this.failures - 1),
+        );
+        this.retryAtMs = this.o.clock.now().getTime() + backoffMs;
+        this.logger.error(
+          { err, reason, failures: this.failures, retryInMs: backoffMs },
+          'sync failed; retrying',
+        );
         this.pending ??= 'resync';
       })
       .finally(() => {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 /** Reads a file under /proc; undefined when it does not exist. Injected in unit tests. */
 export type ProcReader = (path: string) => string | undefined;
 
-/** The outcome: errors stop the agent, warnings are logged. */
+/** The outcome: errors keep the agent idle (see idleReason), warnings are logged. */
 export interface SysctlReport {
   readonly errors: readonly string[];
   readonly warnings: readonly string[];
@@ -54,4 +54,11 @@ export function checkSysctls(read: ProcReader = readProc): SysctlReport {
     }
   }
   return { errors, warnings };
+}
+
+/** Why the agent must stay idle on this node (no IPv6 or no forwarding), or undefined. */
+export function idleReason(report: SysctlReport): string | undefined {
+  return report.errors.length === 0
+    ? undefined
+    : `idle, nothing installed on this node: ${report.errors.join('; ')}`;
 }

@@ -96,11 +96,6 @@ export const ANNOTATION_CHALLENGE_TYPE = `${GROUP}/challenge-type`;
 export const ANNOTATION_EXPOSE_IPV6 = `${GROUP}/expose-ipv6`;
 /** Service annotation: comma-separated ports to expose (default: every port the Service publishes). */
 export const ANNOTATION_EXPOSE_PORTS = `${GROUP}/expose-ports`;
-/**
- * Prefix of the Service annotation each node agent writes (key: prefix + node name): what that node
- * publishes, `node/[address]:port/PROTO -> [pod]:port, …`. One key per node, so nodes never race.
- */
-export const ANNOTATION_IPV6_PUBLISHED_PREFIX = `ipv6-published.${GROUP}/`;
 
 // Labels and annotations acme6 writes on the Secrets it manages.
 /** Label on every Secret acme6 manages; informers cache only Secrets with it (value `"true"`). */

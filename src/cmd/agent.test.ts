@@ -5,12 +5,20 @@ describe('parseAgentFlags', () => {
   it('takes the node name from $NODE_NAME and has sensible defaults', () => {
     expect(parseAgentFlags([], { NODE_NAME: 'node-a' })).toEqual({
       nodeName: 'node-a',
+      statusNamespace: 'acme6-agent',
       resyncPeriodMs: 30_000,
       minSyncIntervalMs: 1000,
       canaryPeriodMs: 5000,
       backend: 'auto',
       cleanup: false,
       logLevel: 'info',
+      healthProbeBindAddress: { port: 9404 },
+    });
+  });
+
+  it('rejects a bad probe address', () => {
+    expect(parseAgentFlags(['--health-probe-bind-address=nope'], { NODE_NAME: 'n' })).toEqual({
+      error: expect.stringMatching(/^--health-probe-bind-address: /) as unknown,
     });
   });
 

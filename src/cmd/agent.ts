@@ -7,12 +7,13 @@ import { Agent } from '../agent/agent.ts';
 import { binariesFor, detectBackend, type Backend } from '../agent/backend.ts';
 import { cleanupRules } from '../agent/cleanup.ts';
 import { execRunner } from '../agent/runner.ts';
-import { checkSysctls } from '../agent/sysctl.ts';
+import { checkSysctls, idleReason } from '../agent/sysctl.ts';
 import { parseGoDuration } from '../api/duration.ts';
 import { KubeEventRecorder } from '../kube/events.ts';
 import { loadKubeConfig } from '../kube/kubeconfig.ts';
 import { createLogger } from '../log/logger.ts';
 import { canonicalIPv6, isGlobalUnicast } from '../netfilter/ipv6.ts';
+import { HealthChecks, parseBindAddress, serveHttp, type BindAddress } from '../runtime/health.ts';
 import type { Command, Io } from './main.ts';
 
 const usage = `usage: acme6 agent [flags]
@@ -22,10 +23,13 @@ const usage = `usage: acme6 agent [flags]
   --node-address ADDR          publish on this global IPv6 address only (default: every global
                                IPv6 address in the Node's status.addresses)
   --snat-address ADDR          SNAT pod egress to this global address instead of MASQUERADE
+  --status-namespace NS        namespace of this node's status ConfigMap (default: $POD_NAMESPACE, else acme6-agent)
   --resync-period DURATION     full resync period (default 30s)
   --min-sync-interval DURATION at most one sync per interval; bursts collapse (default 1s)
   --canary-period DURATION     how often to check that our rules are still there (default 5s)
   --backend auto|nft|legacy    xtables backend (default auto: follow the host)
+  --health-probe-bind-address ADDR
+                               serve /healthz and /readyz here; 0 turns it off (default :9404)
   --cleanup                    remove every chain and jump the agent installed, then exit
   --log-level LEVEL            debug, info, warn or error (default info)
 `;
@@ -36,12 +40,14 @@ export interface AgentFlags {
   nodeName: string;
   nodeAddress?: string;
   snatAddress?: string;
+  statusNamespace: string;
   resyncPeriodMs: number;
   minSyncIntervalMs: number;
   canaryPeriodMs: number;
   backend: Backend | 'auto';
   cleanup: boolean;
   logLevel: string;
+  healthProbeBindAddress: BindAddress | 'disabled';
 }
 
 /** Parses flags; returns an error message for bad input instead of throwing. */
@@ -58,11 +64,13 @@ export function parseAgentFlags(
         'node-name': { type: 'string' },
         'node-address': { type: 'string' },
         'snat-address': { type: 'string' },
+        'status-namespace': { type: 'string' },
         'resync-period': { type: 'string', default: '30s' },
         'min-sync-interval': { type: 'string', default: '1s' },
         'canary-period': { type: 'string', default: '5s' },
         backend: { type: 'string', default: 'auto' },
         cleanup: { type: 'boolean', default: false },
+        'health-probe-bind-address': { type: 'string', default: ':9404' },
         'log-level': { type: 'string', default: 'info' },
       },
       strict: true,
@@ -110,17 +118,26 @@ export function parseAgentFlags(
   if (!['debug', 'info', 'warn', 'error'].includes(values['log-level'])) {
     return { error: `--log-level must be debug, info, warn or error, not "${values['log-level']}"` };
   }
+  const statusNamespace = values['status-namespace'] ?? env.POD_NAMESPACE ?? 'acme6-agent';
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(statusNamespace)) {
+    return { error: `--status-namespace "${statusNamespace}" is not a valid namespace name` };
+  }
+  const health = parseBindAddress(values['health-probe-bind-address']);
+  if (typeof health === 'object' && 'error' in health)
+    return { error: `--health-probe-bind-address: ${health.error}` };
   return {
     ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
     nodeName,
     ...(typeof nodeAddress === 'string' ? { nodeAddress } : {}),
     ...(typeof snatAddress === 'string' ? { snatAddress } : {}),
+    statusNamespace,
     resyncPeriodMs: durations['resync-period'] ?? 30_000,
     minSyncIntervalMs: durations['min-sync-interval'] ?? 1000,
     canaryPeriodMs: durations['canary-period'] ?? 5000,
     backend: values.backend as AgentFlags['backend'],
     cleanup: values.cleanup,
     logLevel: values['log-level'],
+    healthProbeBindAddress: health,
   };
 }
 
@@ -148,20 +165,51 @@ async function run(args: string[], io: Io): Promise<number> {
 
   const sysctls = checkSysctls();
   for (const warning of sysctls.warnings) logger.warn({}, warning);
-  if (sysctls.errors.length > 0) {
-    for (const error of sysctls.errors) logger.error({}, error);
-    io.err.write(`acme6 agent: ${sysctls.errors.join('; ')}\n`);
-    return 1;
-  }
-
   const kubeConfig = loadKubeConfig(flags.kubeconfig);
   const recorder = new KubeEventRecorder(kubeConfig, { component: 'acme6-agent', logger });
+  const health = new HealthChecks();
+  const probes =
+    flags.healthProbeBindAddress === 'disabled'
+      ? undefined
+      : await serveHttp(flags.healthProbeBindAddress, health.handle);
+  const signalled = new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  const shutdown = async () => {
+    health.markShuttingDown();
+    await recorder.flush();
+    await probes?.close();
+    health.stop();
+  };
+
+  // An IPv4-only or forwarding-off node is not an error of the agent: a DaemonSet would crash-loop
+  // on every such node. Stay up, idle, and say why on the Node and in readiness.
+  const idle = idleReason(sysctls);
+  if (idle !== undefined) {
+    logger.warn({ node: flags.nodeName }, idle);
+    health.addReadinessCheck('ipv6', () => idle);
+    // uid = node name, as kubelet does, so `kubectl describe node` lists it.
+    recorder.warning(
+      { apiVersion: 'v1', kind: 'Node', name: flags.nodeName, uid: flags.nodeName },
+      'AgentIdle',
+      idle,
+    );
+    const signal = await signalled;
+    logger.info({ signal }, 'stopping (idle: nothing was installed)');
+    await shutdown();
+    return 0;
+  }
+
+  let synced = false;
+  health.addReadinessCheck('synced', () => (synced ? undefined : 'the first sync has not finished'));
   const agent = new Agent({
     kubeConfig,
     logger,
     recorder,
     runner,
     nodeName: flags.nodeName,
+    statusNamespace: flags.statusNamespace,
     ...(flags.nodeAddress ? { nodeAddress: flags.nodeAddress } : {}),
     ...(flags.snatAddress ? { snatAddress: flags.snatAddress } : {}),
     minSyncIntervalMs: flags.minSyncIntervalMs,
@@ -169,17 +217,11 @@ async function run(args: string[], io: Io): Promise<number> {
     canaryPeriodMs: flags.canaryPeriodMs,
   });
   const abort = new AbortController();
-  const stopped = new Promise<void>((resolve) => {
-    const stop = (signal: string): void => {
-      logger.info({ signal }, 'stopping; the rules stay in place');
-      abort.abort();
-      void agent
-        .stop()
-        .then(() => recorder.flush())
-        .then(resolve);
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+  const stopped = signalled.then(async (signal) => {
+    logger.info({ signal }, 'stopping; the rules stay in place');
+    abort.abort();
+    await agent.stop();
+    await shutdown();
   });
   try {
     await agent.start(abort.signal);
@@ -190,6 +232,7 @@ async function run(args: string[], io: Io): Promise<number> {
     }
     throw err;
   }
+  synced = true;
   logger.info({ node: flags.nodeName }, 'agent started');
   await stopped;
   return 0;

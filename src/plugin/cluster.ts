@@ -1,6 +1,15 @@
 // The cluster as the plugin sees it: the user's kubeconfig (kubectl's flags), and the few reads and
 // the one status write the commands need.
-import { CoreV1Api, CustomObjectsApi, type CoreV1Event, type V1Secret } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  type CoreV1Event,
+  type V1Secret,
+  type V1Service,
+} from '@kubernetes/client-node';
+import { LABEL_PUBLISHED_STATUS, statusDataKey } from '../agent/status.ts';
+import { isNotFound } from '../kube/errors.ts';
+import type { PublishedEntry } from './service-view.ts';
 import type { Certificate } from '../api/certificate.ts';
 import { GROUP, Kind, RESOURCES, VERSION } from '../api/group.ts';
 import { CustomResourceClient } from '../kube/custom-resources.ts';
@@ -75,6 +84,30 @@ export class PluginCluster implements RenewalTarget {
       ...(await list('issuers', true)),
       ...(await list('certificates', true)),
     ];
+  }
+
+  /** A Service, or undefined when it does not exist. */
+  async getService(namespace: string, name: string): Promise<V1Service | undefined> {
+    try {
+      return await this.core.readNamespacedService({ name, namespace });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Every node agent's entry for Service `ns/name`, from the status ConfigMaps in `agentNamespace`. */
+  async publishedEntries(agentNamespace: string, service: string): Promise<PublishedEntry[]> {
+    const list = await this.core.listNamespacedConfigMap({
+      namespace: agentNamespace,
+      labelSelector: `${LABEL_PUBLISHED_STATUS}=true`,
+    });
+    const key = statusDataKey(service);
+    return list.items.flatMap((cm) => {
+      const value = cm.data?.[key];
+      const node = cm.metadata?.annotations?.['acme6.io/node'] ?? cm.metadata?.name ?? '';
+      return value === undefined ? [] : [{ node, value }];
+    });
   }
 
   getSecret(namespace: string, name: string): Promise<V1Secret | undefined> {

@@ -36,8 +36,9 @@ describe('kubectl acme6 flags', () => {
       '-A/--all-namespaces goes only with renew --all or convert',
     );
     expect(parsePluginArgs(['status', 'secret', 'x'])).toBe(
-      'status works on a certificate: status certificate NAME',
+      'status works on a certificate or a service: status certificate|service NAME',
     );
+    expect(parsePluginArgs(['status', 'service'])).toBe('status service takes exactly one name');
     expect(parsePluginArgs(['inspect', 'secret'])).toBe('inspect secret takes exactly one name');
     expect(parsePluginArgs(['frob'])).toBe('unknown command "frob"');
     expect(parsePluginArgs(['status', 'certificate', 'x', '--bogus'])).toMatch(/Unknown option '--bogus'/);
@@ -68,5 +69,17 @@ describe('kubectl acme6 convert flags', () => {
     expect(parsePluginArgs(['convert', '-f', 'a.yaml', '-A'])).toBe(
       '-A/--all-namespaces reads the cluster: leave it out with -f',
     );
+  });
+});
+
+describe('status service', () => {
+  it('names the Service and the agents’ namespace', () => {
+    expect(parsePluginArgs(['status', 'svc', 'web', '-n', 'shop'])).toEqual({
+      command: { name: 'status-service', target: 'web', agentNamespace: 'acme6-agent' },
+      connection: { allNamespaces: false, namespace: 'shop' },
+    });
+    expect(parsePluginArgs(['status', 'service', 'web', '--agent-namespace', 'agents'])).toMatchObject({
+      command: { agentNamespace: 'agents' },
+    });
   });
 });

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 /** What the user asked for. */
 export type PluginCommand =
   | { name: 'status-certificate'; target: string }
+  | { name: 'status-service'; target: string; agentNamespace: string }
   | { name: 'renew'; targets: string[]; all: boolean }
   | { name: 'inspect-secret'; target: string }
   | { name: 'convert'; files: string[] }
@@ -22,6 +23,8 @@ export const USAGE = `usage: kubectl acme6 <command> [flags]
 commands:
   status certificate NAME   the Certificate, its Secret, its order and challenges (with their
                             self-check results) and its recent Events, in one view
+  status service NAME       what each node's agent publishes of the Service on IPv6 (from the
+                            agents' status ConfigMaps in --agent-namespace, default acme6-agent)
   renew NAME...             issue a new certificate now, also during the failure backoff
   renew --all               ... for every Certificate of the namespace (-A: of all namespaces)
   inspect secret NAME       a TLS Secret: subject, DNS names, issuer, validity, key, chain
@@ -36,11 +39,15 @@ flags (as kubectl's):
   -n, --namespace NAME      namespace (default: the context's, else "default")
   -A, --all-namespaces      with renew --all or convert: every namespace
   -f, --filename PATH       with convert: a YAML or JSON file of cert-manager objects (repeatable)
+  --agent-namespace NAME    with status service: where the node agents run (default acme6-agent)
 
 renew writes the Certificate's status: it needs "patch" on certificates/status (acme6.io).
 `;
 
-const KINDS: Record<string, 'certificate' | 'secret'> = {
+const KINDS: Record<string, 'certificate' | 'secret' | 'service'> = {
+  service: 'service',
+  services: 'service',
+  svc: 'service',
   certificate: 'certificate',
   certificates: 'certificate',
   cert: 'certificate',
@@ -65,6 +72,7 @@ export function parsePluginArgs(
         'all-namespaces': { type: 'boolean', short: 'A', default: false },
         all: { type: 'boolean', default: false },
         filename: { type: 'string', short: 'f', multiple: true },
+        'agent-namespace': { type: 'string', default: 'acme6-agent' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -91,6 +99,14 @@ export function parsePluginArgs(
   if (connection.allNamespaces && !(verb === 'renew' && values.all))
     return '-A/--all-namespaces goes only with renew --all or convert';
   if (values.all && verb !== 'renew') return '--all goes only with renew';
+  if (verb === 'status' && rest[0] !== undefined && KINDS[rest[0]] === 'service') {
+    const [, name, ...extra] = rest;
+    if (name === undefined || extra.length > 0) return 'status service takes exactly one name';
+    return {
+      command: { name: 'status-service', target: name, agentNamespace: values['agent-namespace'] },
+      connection,
+    };
+  }
   switch (verb) {
     case 'renew':
       if (values.all && rest.length > 0) return 'renew takes either certificate names or --all, not both';
@@ -101,7 +117,9 @@ export function parsePluginArgs(
       const want = verb === 'status' ? 'certificate' : 'secret';
       const [kind, name, ...extra] = rest;
       if (kind === undefined || KINDS[kind] !== want)
-        return `${verb} works on a ${want}: ${verb} ${want} NAME`;
+        return verb === 'status'
+          ? 'status works on a certificate or a service: status certificate|service NAME'
+          : `${verb} works on a ${want}: ${verb} ${want} NAME`;
       if (name === undefined || extra.length > 0) return `${verb} ${want} takes exactly one name`;
       const command: PluginCommand =
         verb === 'status'

@@ -12,6 +12,8 @@ import { parsePluginArgs, USAGE, type ConnectionFlags } from './flags.ts';
 import { requestRenewal } from './renew.ts';
 import { readSecretReport } from './secret-report.ts';
 import { formatSecretReport } from './secret-view.ts';
+import { formatServiceStatus } from './service-view.ts';
+import { ANNOTATION_EXPOSE_IPV6 } from '../api/group.ts';
 
 const now = (): Date => new Date();
 
@@ -36,6 +38,24 @@ async function statusCertificate(cluster: PluginCluster, name: string, io: Io): 
     events = { error: apiErrorMessage(err) };
   }
   io.out.write(formatCertificateStatus({ certificate, secret, events, now: now() }));
+  return 0;
+}
+
+async function statusService(
+  cluster: PluginCluster,
+  name: string,
+  agentNamespace: string,
+  io: Io,
+): Promise<number> {
+  const ns = cluster.namespace;
+  const service = await cluster.getService(ns, name);
+  if (!service) {
+    io.err.write(`kubectl-acme6: service ${ns}/${name} not found\n`);
+    return 1;
+  }
+  const entries = await cluster.publishedEntries(agentNamespace, `${ns}/${name}`);
+  const expose = service.metadata?.annotations?.[ANNOTATION_EXPOSE_IPV6];
+  io.out.write(formatServiceStatus({ service: `${ns}/${name}`, expose, entries }));
   return 0;
 }
 
@@ -133,6 +153,8 @@ export async function runPlugin(
     switch (command.name) {
       case 'status-certificate':
         return await statusCertificate(cluster, command.target, io);
+      case 'status-service':
+        return await statusService(cluster, command.target, command.agentNamespace, io);
       case 'inspect-secret':
         return await inspectSecret(cluster, command.target, io);
       case 'renew':

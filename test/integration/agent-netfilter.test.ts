@@ -14,9 +14,9 @@ import { createNodeTopology, exec, netnsPrefix, NetnsTracker } from './netns.ts'
 
 const NODE = '2001:db8:1::1';
 
-function intentFor(services: readonly string[]): NatIntent {
+function intentFor(services: readonly string[], podCIDRs: readonly string[] = ['fd00:10::/64']): NatIntent {
   return buildIntent({
-    node: { name: 'node-a', addresses: [NODE], podCIDRs: ['fd00:10::/64'] },
+    node: { name: 'node-a', addresses: [NODE], podCIDRs },
     services: services.map((key) => service(key, [{ name: 'https', port: 443 }])),
     endpointSlices: services.map((key, i) =>
       slice(
@@ -64,6 +64,20 @@ describe.each<Backend>(['nft', 'legacy'])('syncRules on a real %s backend', (bac
     expect(stats.jumpsInserted).toBe(4);
     expect(ours(await save())).toEqual(ours(loadHost(renderRestore(intent))));
     expect(await canaryPresent(runner)).toBe(true);
+  });
+
+  it('changes nothing while nothing is published, and removes everything once unpublished', async () => {
+    const allRules = async () =>
+      [...(await save()).values()].flatMap((t) => [...t.values()].flatMap((c) => c.rules));
+    const empty = await syncRules(runner, intentFor([]));
+    expect(empty.jumpsInserted).toBe(0);
+    expect(ours(await save())).toEqual({});
+    expect(await allRules()).toEqual([]);
+    await syncRules(runner, intentFor(['web/shop']));
+    expect(Object.keys(ours(await save())).length).toBeGreaterThan(0);
+    const stats = await syncRules(runner, intentFor([]));
+    expect(stats.chainsDeleted.length).toBeGreaterThan(0);
+    expect(ours(await save())).toEqual({});
   });
 
   it('is idempotent: a second sync adds no jump and changes no rule', async () => {
@@ -170,7 +184,7 @@ describe('backend detection in a namespace', () => {
 
 // Real packets: client ns (2001:db8:1::2) -- veth -- node ns (2001:db8:1::1, fd00:10::1) -- veth --
 // pod ns (fd00:10::2) with a TCP server that answers with the peer address it sees.
-describe('real packets through the synced rules', () => {
+describe.each<Backend>(['nft', 'legacy'])('real packets through the synced rules (%s)', (backend) => {
   const namespaces = new NetnsTracker();
   const children: ChildProcess[] = [];
   let client = '';
@@ -230,7 +244,7 @@ describe('real packets through the synced rules', () => {
   };
 
   it('a published port reaches the pod with the client address preserved; others stay closed', async () => {
-    const runner = execRunner({ binaries: binariesFor('nft'), prefix: netnsPrefix(node) });
+    const runner = execRunner({ binaries: binariesFor(backend), prefix: netnsPrefix(node) });
     // Before the sync, the pod is reachable by direct routing: the topology itself is sound. The
     // first attempts may be lost while the fresh links settle, so retry briefly.
     let direct = '';
@@ -248,5 +262,74 @@ describe('real packets through the synced rules', () => {
     // Unpublishing closes the port for new flows.
     await syncRules(runner, intentFor([]));
     expect(await connect(NODE, 443)).toBe('ECONNREFUSED');
+  });
+
+  /** Direct routing to the pod works: the fresh links may drop the first attempts, so retry. */
+  const topologyReady = async () => {
+    let direct = '';
+    for (let attempt = 0; attempt < 5 && direct !== '2001:db8:1::2'; attempt++) {
+      direct = await connect('fd00:10::2', 9000);
+    }
+    expect(direct).toBe('2001:db8:1::2');
+  };
+
+  it('a NodePort that kube-proxy DNATs to a ULA pod keeps working while another Service is published', async () => {
+    await topologyReady();
+    const bin = binariesFor(backend);
+    // What kube-proxy would write (simplified): NodePort 30080 on the node to the pod's port 9000.
+    await exec(node, bin.iptables, ['-w', '-t', 'nat', '-N', 'KUBE-NODEPORTS']);
+    await exec(node, bin.iptables, ['-w', '-t', 'nat', '-A', 'PREROUTING', '-j', 'KUBE-NODEPORTS']);
+    await exec(node, bin.iptables, [
+      '-w',
+      '-t',
+      'nat',
+      '-A',
+      'KUBE-NODEPORTS',
+      '-d',
+      `${NODE}/128`,
+      '-p',
+      'tcp',
+      '--dport',
+      '30080',
+      '-j',
+      'DNAT',
+      '--to-destination',
+      '[fd00:10::2]:9000',
+    ]);
+    expect(await connect(NODE, 30080)).toBe('2001:db8:1::2');
+    await syncRules(execRunner({ binaries: bin, prefix: netnsPrefix(node) }), intentFor(['web/shop']));
+    expect(await connect(NODE, 443)).toBe('2001:db8:1::2');
+    expect(await connect(NODE, 30080)).toBe('2001:db8:1::2');
+    // Our own guard still holds for direct routing to the published pod.
+    expect(await connect('fd00:10::2', 9000)).toBe('TIMEOUT');
+  });
+
+  it('replies pass with a FORWARD policy of DROP and no ULA pod CIDR known', async () => {
+    await topologyReady();
+    const bin = binariesFor(backend);
+    await exec(node, bin.iptables, ['-w', '-P', 'FORWARD', 'DROP']);
+    expect(await connect('fd00:10::2', 9000)).toBe('TIMEOUT');
+    await syncRules(execRunner({ binaries: bin, prefix: netnsPrefix(node) }), intentFor(['web/shop'], []));
+    expect(await connect(NODE, 443)).toBe('2001:db8:1::2');
+  });
+
+  it('a port scan of the published pod from outside finds only the published port', async () => {
+    await topologyReady();
+    await syncRules(
+      execRunner({ binaries: binariesFor(backend), prefix: netnsPrefix(node) }),
+      intentFor(['web/shop']),
+    );
+    const open: string[] = [];
+    for (const [host, port] of [
+      [NODE, 443],
+      [NODE, 8443],
+      [NODE, 9000],
+      ['fd00:10::2', 443],
+      ['fd00:10::2', 8443],
+      ['fd00:10::2', 9000],
+    ] as const) {
+      if ((await connect(host, port)) === '2001:db8:1::2') open.push(`[${host}]:${port}`);
+    }
+    expect(open).toEqual([`[${NODE}]:443`]);
   });
 });

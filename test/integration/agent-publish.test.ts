@@ -17,7 +17,7 @@ import { binariesFor } from '../../src/agent/backend.ts';
 import { CHAIN_PREFIX, serviceChain } from '../../src/agent/chains.ts';
 import { HOOK_COMMENT } from '../../src/agent/render.ts';
 import { runCommand } from '../../src/agent/runner.ts';
-import { publishedAnnotationKey } from '../../src/agent/status.ts';
+import { statusConfigMapName, statusDataKey } from '../../src/agent/status.ts';
 import { ANNOTATION_EXPOSE_IPV6, ANNOTATION_EXPOSE_PORTS } from '../../src/api/group.ts';
 import { repoRoot } from '../testbed/paths.ts';
 import { ManagedProcess, waitUntil } from '../testbed/process.ts';
@@ -76,7 +76,6 @@ describe.each<Backend>(['nft', 'legacy'])('acme6 agent on a %s node', (backend) 
   const programs: NodeProgram[] = [];
   const bin = binariesFor(backend);
   const nodeName = `agent-${backend}-${randomBytes(3).toString('hex')}`;
-  const annotationKey = publishedAnnotationKey(nodeName);
   let client = '';
   let node = '';
   let pod = '';
@@ -102,7 +101,7 @@ describe.each<Backend>(['nft', 'legacy'])('acme6 agent on a %s node', (backend) 
         ...['netns', 'exec', node, process.execPath, join(repoRoot, 'src/cmd/acme6.ts'), 'agent'],
         ...['--kubeconfig', tb.kubeconfigFile, '--node-name', nodeName, '--backend', backend],
         ...['--resync-period', RESYNC, '--canary-period', '1s', '--min-sync-interval', '200ms'],
-        ...['--log-level', 'debug'],
+        ...['--log-level', 'debug', '--status-namespace', namespace],
       ],
       log,
     );
@@ -114,8 +113,12 @@ describe.each<Backend>(['nft', 'legacy'])('acme6 agent on a %s node', (backend) 
     return proc;
   }
 
-  async function service(name: string): Promise<k8s.V1Service> {
-    return core.readNamespacedService({ name, namespace });
+  /** What this node's status ConfigMap says about Service `name`, or undefined. */
+  async function publishedStatus(name: string): Promise<string | undefined> {
+    const configMap = await core
+      .readNamespacedConfigMap({ name: statusConfigMapName(nodeName), namespace })
+      .catch(() => undefined);
+    return configMap?.data?.[statusDataKey(`${namespace}/${name}`)];
   }
 
   const events = (name: string): Promise<k8s.CoreV1Event[]> => eventsOf(namespace, name);
@@ -207,14 +210,12 @@ describe.each<Backend>(['nft', 'legacy'])('acme6 agent on a %s node', (backend) 
     expect(await tcp(client, POD, 8443)).toBe('TIMEOUT');
   });
 
-  it('writes its status annotation and Events, and a Warning naming the annotation it cannot honour', async () => {
+  it('writes its status ConfigMap and Events, and a Warning naming the annotation it cannot honour', async () => {
     const expected =
       `${nodeName}/[${NODE}]:443/TCP -> [${POD}]:8443, ` + `${nodeName}/[${NODE}]:5353/UDP -> [${POD}]:9053`;
-    await waitUntil(
-      'status annotation',
-      async () => (await service('web')).metadata?.annotations?.[annotationKey] === expected,
-      { timeoutMs: 10_000 },
-    );
+    await waitUntil('status ConfigMap', async () => (await publishedStatus('web')) === expected, {
+      timeoutMs: 10_000,
+    });
     await waitUntil(
       'Published event',
       async () =>
@@ -234,7 +235,10 @@ describe.each<Backend>(['nft', 'legacy'])('acme6 agent on a %s node', (backend) 
       { timeoutMs: 10_000 },
     );
     // "bad" has no EndpointSlice, so this node publishes nothing for it and writes no entry.
-    expect((await service('bad')).metadata?.annotations?.[annotationKey]).toBeUndefined();
+    expect(await publishedStatus('bad')).toBeUndefined();
+    // Nothing of the agent's on the Service itself: it may not write Services.
+    const web = await core.readNamespacedService({ name: 'web', namespace });
+    expect(Object.keys(web.metadata?.annotations ?? {}).filter((k) => k.includes('published'))).toEqual([]);
   });
 
   it('pod egress reaches the internet with the node address as source (S2)', async () => {
@@ -310,15 +314,14 @@ describe.each<Backend>(['nft', 'legacy'])('acme6 agent on a %s node', (backend) 
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch),
     );
     await waitUntil(
-      'status annotation names the new target',
-      async () =>
-        (await service('web')).metadata?.annotations?.[annotationKey]?.includes(`[${POD}]:9054`) === true,
+      'status ConfigMap names the new target',
+      async () => (await publishedStatus('web'))?.includes(`[${POD}]:9054`) === true,
       { timeoutMs: 10_000 },
     );
     expect(await udp(client, NODE, 5353, sourcePort)).toBe(`moved ${CLIENT}`);
   });
 
-  it('removing the annotation removes exactly our rules for that Service', async () => {
+  it('removing the annotation of the last published Service removes all our rules and nothing else', async () => {
     // A foreign chain and rule the agent must not touch.
     await exec(node, bin.iptables, ['-w', '-t', 'nat', '-N', 'OTHER-CHAIN']);
     await exec(node, bin.iptables, [
@@ -351,14 +354,13 @@ describe.each<Backend>(['nft', 'legacy'])('acme6 agent on a %s node', (backend) 
     const after = await save();
     expect(after).not.toContain(`service ${namespace}/web`);
     expect(foreign(after)).toEqual(foreign(before));
-    // The hooks and the base chains stay: other Services may be published later.
-    expect(after.split('\n').filter((l) => l.includes(`"${HOOK_COMMENT}"`))).toHaveLength(4);
+    // It was the only published Service: nothing of ours stays, not even the hooks.
+    expect(after.split('\n').filter((l) => l.includes(`"${HOOK_COMMENT}"`))).toEqual([]);
+    expect(after).not.toContain(`:${CHAIN_PREFIX}`);
     expect(await tcp(client, NODE, 443)).toBe('ECONNREFUSED');
-    await waitUntil(
-      'status annotation removed',
-      async () => (await service('web')).metadata?.annotations?.[annotationKey] === undefined,
-      { timeoutMs: 10_000 },
-    );
+    await waitUntil('status entry removed', async () => (await publishedStatus('web')) === undefined, {
+      timeoutMs: 10_000,
+    });
     await waitUntil(
       'Unpublished event',
       async () => (await events('web')).some((e) => e.reason === 'Unpublished'),

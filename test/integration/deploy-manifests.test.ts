@@ -8,7 +8,9 @@ import { clusterIssuer } from '../../src/api/issuer.ts';
 import { repoRoot } from '../testbed/paths.ts';
 import {
   ACME6_NAMESPACE,
+  AGENT_NAMESPACE,
   applyShippedIdentity,
+  KUSTOMIZE_BASE,
   parseManifests,
   renderKustomize,
   type Manifest,
@@ -57,6 +59,8 @@ function rbacOf(manifests: Manifest[]): Record<string, unknown> {
 let helmHome: string;
 let kustomized: Manifest[];
 let helmDefault: Manifest[];
+/** The chart with agent.enabled=true, to compare with the kustomize overlay that adds the agent. */
+let helmWithAgent: Manifest[];
 
 async function helmTemplate(...sets: string[]): Promise<Manifest[]> {
   const args = ['template', 'acme6', chart, '--namespace', ACME6_NAMESPACE];
@@ -67,6 +71,7 @@ beforeAll(async () => {
   helmHome = mkdtempSync(join(tmpdir(), 'acme6-helm-home-'));
   kustomized = await renderKustomize();
   helmDefault = await helmTemplate();
+  helmWithAgent = await helmTemplate('agent.enabled=true');
   // Namespaced objects can be dry-run only into a namespace that exists.
   await applyShippedIdentity();
 });
@@ -82,7 +87,7 @@ describe('the Helm chart', () => {
   });
 
   it('renders the controller Deployment, agent DaemonSet and metrics Service', () => {
-    const kinds = helmDefault.map((m) => `${m.kind}/${m.metadata.name}`);
+    const kinds = helmWithAgent.map((m) => `${m.kind}/${m.metadata.name}`);
     expect(kinds).toEqual(
       expect.arrayContaining([
         'Deployment/acme6-controller',
@@ -96,10 +101,12 @@ describe('the Helm chart', () => {
     expect(kinds.filter((k) => k.startsWith('ClusterIssuer/'))).toEqual([]);
   });
 
-  it('leaves the agent and its RBAC out when agent.enabled=false', async () => {
-    const names = (await helmTemplate('agent.enabled=false')).map((m) => `${m.kind}/${m.metadata.name}`);
-    expect(names.filter((n) => n.includes('agent'))).toEqual([]);
-    expect(names).toContain('Deployment/acme6-controller');
+  it('leaves the agent and its RBAC out by default (agent.enabled=false)', async () => {
+    for (const rendering of [helmDefault, await helmTemplate('agent.enabled=false')]) {
+      const names = rendering.map((m) => `${m.kind}/${m.metadata.name}`);
+      expect(names.filter((n) => n.includes('agent'))).toEqual([]);
+      expect(names).toContain('Deployment/acme6-controller');
+    }
   });
 
   it('renders example ClusterIssuers that pass the schema when enabled', async () => {
@@ -123,6 +130,37 @@ describe('the Helm chart', () => {
 });
 
 describe('kustomize and Helm', () => {
+  it('put the agent in its own privileged namespace; the controller’s is restricted', () => {
+    for (const rendering of [kustomized, helmWithAgent]) {
+      const agentObjects = rendering.filter(
+        (m) => m.metadata.name.includes('agent') && !['ClusterRole', 'Namespace'].includes(m.kind),
+      );
+      expect(
+        agentObjects.filter((m) => m.kind !== 'ClusterRoleBinding').map((m) => m.metadata.namespace),
+      ).toEqual(agentObjects.filter((m) => m.kind !== 'ClusterRoleBinding').map(() => AGENT_NAMESPACE));
+      const ns = rendering.find((m) => m.kind === 'Namespace' && m.metadata.name === AGENT_NAMESPACE);
+      expect((ns?.metadata as { labels?: Record<string, string> } | undefined)?.labels).toMatchObject({
+        'pod-security.kubernetes.io/enforce': 'privileged',
+      });
+    }
+    const controllerNs = kustomized.find(
+      (m) => m.kind === 'Namespace' && m.metadata.name === ACME6_NAMESPACE,
+    );
+    expect((controllerNs?.metadata as { labels?: Record<string, string> } | undefined)?.labels).toMatchObject(
+      {
+        'pod-security.kubernetes.io/enforce': 'restricted',
+      },
+    );
+    expect(helmDefault.filter((m) => m.kind === 'Namespace')).toEqual([]);
+  });
+
+  it('leave the agent out of the kustomize base; the with-agent overlay adds it', async () => {
+    const base = (await renderKustomize(KUSTOMIZE_BASE)).map((m) => `${m.kind}/${m.metadata.name}`);
+    expect(base.filter((n) => n.includes('agent'))).toEqual([]);
+    expect(base).toContain('Deployment/acme6-controller');
+    expect(kustomized.map((m) => `${m.kind}/${m.metadata.name}`)).toContain('DaemonSet/acme6-agent');
+  });
+
   it('grant the same RBAC', () => {
     const fromKustomize = rbacOf(kustomized);
     expect(Object.keys(fromKustomize).sort()).toEqual([
@@ -130,14 +168,16 @@ describe('kustomize and Helm', () => {
       'ClusterRole//acme6-controller',
       'ClusterRoleBinding//acme6-agent',
       'ClusterRoleBinding//acme6-controller',
+      'Role/acme6-agent/acme6-agent-status',
       'Role/acme6/acme6-controller-leader-election',
+      'RoleBinding/acme6-agent/acme6-agent-status',
       'RoleBinding/acme6/acme6-controller-leader-election',
     ]);
-    expect(rbacOf(helmDefault)).toEqual(fromKustomize);
+    expect(rbacOf(helmWithAgent)).toEqual(fromKustomize);
   });
 
   it('grant no wildcards and no escalate, bind or impersonate', () => {
-    for (const manifests of [kustomized, helmDefault]) {
+    for (const manifests of [kustomized, helmWithAgent]) {
       for (const role of manifests.filter((m) => m.kind === 'Role' || m.kind === 'ClusterRole')) {
         const bad = grants(role.rules as PolicyRule[]).filter((g) =>
           /(^|\|)\*(\||$)|\|(escalate|bind|impersonate)\|/.test(g),
@@ -164,7 +204,7 @@ describe('kustomize and Helm', () => {
           };
         })
         .sort((a, b) => a.kind.localeCompare(b.kind));
-    expect(workloads(helmDefault)).toEqual(workloads(kustomized));
+    expect(workloads(helmWithAgent)).toEqual(workloads(kustomized));
   });
 });
 
@@ -177,7 +217,7 @@ describe('the testbed apiserver', () => {
     [
       'helm',
       (): Manifest[] =>
-        helmDefault.filter(
+        helmWithAgent.filter(
           (m) => !(m.metadata as { annotations?: Record<string, string> }).annotations?.['helm.sh/hook'],
         ),
     ],

@@ -9,6 +9,8 @@ import { kubectl, testbed } from './kube.ts';
 
 /** The namespace the manifests install into. */
 export const ACME6_NAMESPACE = 'acme6';
+/** The node agent's own namespace (Pod Security privileged), apart from the controller's. */
+export const AGENT_NAMESPACE = 'acme6-agent';
 /** The ServiceAccounts the manifests create. */
 export const SERVICE_ACCOUNTS = { controller: 'acme6-controller', agent: 'acme6-agent' } as const;
 
@@ -37,9 +39,13 @@ export function parseManifests(yaml: string): Manifest[] {
     .filter((m): m is Manifest => m !== null && typeof m === 'object' && 'kind' in m);
 }
 
-/** `kubectl kustomize deploy/kustomize` with the testbed's kubectl (its built-in kustomize). */
-export async function renderKustomize(): Promise<Manifest[]> {
-  return parseManifests(await kubectl('kustomize', join(repoRoot, 'deploy/kustomize')));
+/** The kustomize base (agent off) and the overlay that adds the node agent. */
+export const KUSTOMIZE_BASE = 'deploy/kustomize';
+export const KUSTOMIZE_WITH_AGENT = 'deploy/kustomize-with-agent';
+
+/** `kubectl kustomize DIR` with the testbed's kubectl (its built-in kustomize); all identities by default. */
+export async function renderKustomize(dir: string = KUSTOMIZE_WITH_AGENT): Promise<Manifest[]> {
+  return parseManifests(await kubectl('kustomize', join(repoRoot, dir)));
 }
 
 let applied: Promise<void> | undefined;
@@ -60,18 +66,17 @@ export function applyShippedIdentity(): Promise<void> {
 
 /** Writes a kubeconfig authenticating as `serviceAccount` with a fresh TokenRequest token; returns its path. */
 export async function serviceAccountKubeconfig(serviceAccount: string): Promise<string> {
+  const namespace = serviceAccount === SERVICE_ACCOUNTS.agent ? AGENT_NAMESPACE : ACME6_NAMESPACE;
   await applyShippedIdentity();
-  const token = (
-    await kubectl('create', 'token', serviceAccount, '-n', ACME6_NAMESPACE, '--duration=6h')
-  ).trim();
-  if (!token) throw new Error(`TokenRequest for ${ACME6_NAMESPACE}/${serviceAccount} returned no token`);
+  const token = (await kubectl('create', 'token', serviceAccount, '-n', namespace, '--duration=6h')).trim();
+  if (!token) throw new Error(`TokenRequest for ${namespace}/${serviceAccount} returned no token`);
   // The admin kubeconfig's cluster entry carries the server URL and the testbed CA.
   const admin = parse(readFileSync(testbed().kubeconfigFile, 'utf8')) as {
     clusters: { name: string; cluster: Record<string, string> }[];
   };
   const cluster = admin.clusters[0];
   if (!cluster) throw new Error('the testbed admin kubeconfig has no cluster');
-  const user = `system:serviceaccount:${ACME6_NAMESPACE}:${serviceAccount}`;
+  const user = `system:serviceaccount:${namespace}:${serviceAccount}`;
   const path = join(testbed().dir, `${serviceAccount}-${process.pid}-${Date.now()}.kubeconfig`);
   writeFileSync(
     path,

@@ -8,7 +8,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ACME6_NAMESPACE, SERVICE_ACCOUNTS, serviceAccountKubeconfig } from './deploy-rbac.ts';
+import {
+  ACME6_NAMESPACE,
+  AGENT_NAMESPACE,
+  SERVICE_ACCOUNTS,
+  serviceAccountKubeconfig,
+} from './deploy-rbac.ts';
 import { testbed } from './kube.ts';
 
 const run = promisify(execFile);
@@ -30,6 +35,7 @@ function normalise(table: string): string[] {
 const cases = [
   { account: SERVICE_ACCOUNTS.controller, namespace: ACME6_NAMESPACE },
   { account: SERVICE_ACCOUNTS.controller, namespace: 'default' },
+  { account: SERVICE_ACCOUNTS.agent, namespace: AGENT_NAMESPACE },
   { account: SERVICE_ACCOUNTS.agent, namespace: ACME6_NAMESPACE },
 ];
 
@@ -61,4 +67,30 @@ describe('ServiceAccount permissions', () => {
       expect(shrunk, `${account} lost permissions listed in ${file}: update the snapshot`).toEqual([]);
     },
   );
+});
+
+describe('the node agent', () => {
+  /** `kubectl auth can-i VERB RESOURCE` with the agent's own token: 'yes' or 'no'. */
+  const canI = async (...args: string[]): Promise<string> => {
+    const kubeconfig = await serviceAccountKubeconfig(SERVICE_ACCOUNTS.agent);
+    const { stdout } = await run(testbed().kubectl, [
+      '--kubeconfig',
+      kubeconfig,
+      'auth',
+      'can-i',
+      ...args,
+    ]).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
+    return stdout.trim();
+  };
+
+  it('cannot rewrite anyone’s Service, and writes ConfigMaps only in its own namespace', async () => {
+    for (const verb of ['patch', 'update', 'create', 'delete']) {
+      expect(await canI(verb, 'services', '--all-namespaces'), `${verb} services`).toBe('no');
+    }
+    expect(await canI('update', 'configmaps', '-n', AGENT_NAMESPACE)).toBe('yes');
+    expect(await canI('create', 'configmaps', '-n', AGENT_NAMESPACE)).toBe('yes');
+    expect(await canI('update', 'configmaps', '-n', ACME6_NAMESPACE)).toBe('no');
+    expect(await canI('update', 'configmaps', '-n', 'default')).toBe('no');
+    expect(await canI('get', 'secrets', '-n', AGENT_NAMESPACE)).toBe('no');
+  });
 });
