@@ -35,10 +35,9 @@ export class ApiProxy {
     tls: Pick<RequestOptions, 'ca' | 'cert' | 'key'>,
   ): Promise<ApiProxy> {
     const target = new URL(apiserverUrl);
-    let proxy: ApiProxy | undefined;
     const server = createServer((req, res) => {
       const method = req.method ?? 'GET';
-      proxy?.count(method, req.url ?? '/');
+      proxy.count(method, req.url ?? '/');
       const upstream = request(
         {
           ...tls,
@@ -57,8 +56,8 @@ export class ApiProxy {
       res.on('close', () => upstream.destroy());
       req.pipe(upstream);
     });
+    const proxy = new ApiProxy(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    proxy = new ApiProxy(server);
     return proxy;
   }
 
