@@ -4,7 +4,8 @@
 //      lego with its defaults and tuned (1 s propagation polling), all N at once, one account.
 //   P3 steady state: apiserver writes and CPU per minute of the controller with N Ready Certificates.
 // Also the controller's idle RSS with no Certificates. Run as the image runs it: built JavaScript.
-// Environment: BENCH_N (100), BENCH_STEADY_SECONDS (60), BENCH_LEGO_PARALLEL (N), BENCH_LEGO=0 skips lego.
+// Environment: BENCH_N (100), BENCH_STEADY_SECONDS (60), BENCH_LEGO_PARALLEL (N), BENCH_LEGO=0 skips lego,
+// BENCH_CONTROLLER_ENTRY (dist/src/cmd/acme6.js) measures another build, e.g. an older commit's.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -83,7 +84,7 @@ interface PeerResult {
 }
 
 async function main(): Promise<void> {
-  const entry = join(repo, 'dist/src/cmd/acme6.js');
+  const entry = resolve(process.env.BENCH_CONTROLLER_ENTRY ?? join(repo, 'dist/src/cmd/acme6.js'));
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run make build first`);
   const lego = WITH_LEGO
     ? /^LEGO_BATCH=(.*)$/m.exec(
