@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: all deps build lint test test-unit test-integration testbed testbed-up testbed-down demo clean
+.PHONY: all deps build lint test test-unit test-integration testbed testbed-up testbed-down demo bench clean
 
 all: build
 
@@ -49,6 +49,11 @@ testbed-down: deps
 
 demo: deps testbed
 	bash hack/demo.sh
+
+# acme6's controller against the bare lego client on one testbed (docs/performance.md).
+# BENCH_N (100), BENCH_STEADY_SECONDS (60), BENCH_LEGO_PARALLEL (N) and BENCH_LEGO=0 scale it.
+bench: build testbed
+	node bench/controller/bench.ts
 
 clean:
 	rm -rf dist coverage .testbed

@@ -164,6 +164,20 @@ describe('AcmeClientAdapter failures', () => {
     expect(new Set(nonces).size).toBe(4);
   });
 
+  it('signs each request with the Replay-Nonce of the previous answer, fetching a fresh one only once', async () => {
+    server.newOrder = (_req, res) => problem(res, 403, 'rejectedIdentifier', 'not this name');
+    const client = adapter();
+    for (let i = 0; i < 3; i++) {
+      await client
+        .createOrder({ identifiers: [{ type: 'dns', value: 'acme6.test' }] })
+        .catch(() => undefined);
+    }
+    expect(server.count('/nonce')).toBe(1);
+    const nonces = server.requests.filter((r) => r.path === '/order').map((r) => r.nonce);
+    expect(nonces).toHaveLength(3);
+    expect(new Set(nonces).size).toBe(3);
+  });
+
   it('gives up on a silent server at the deadline, transiently', async () => {
     server.newOrder = () => {
       // Never answers.

@@ -8,6 +8,7 @@ import acme from 'acme-client';
 import { assertSuccess, decodeResponse, isBadNonce, type AcmeResponse } from './acme-http.ts';
 import type { HttpTransport } from './http-transport.ts';
 import { readPrivateKey } from './keys.ts';
+import { NoncePool } from './nonce-pool.ts';
 
 interface RequestOptions {
   data?: unknown;
@@ -32,6 +33,7 @@ interface HttpClientInternals {
     attempts?: number,
   ): Promise<AcmeResponse>;
   maxBadNonceRetries: number;
+  getNonce(): Promise<string>;
 }
 
 /** One HTTP exchange, for metrics and tests (the nonce is the one the request was signed with). */
@@ -66,10 +68,11 @@ function checkInternals(http: unknown): asserts http is HttpClientInternals {
   if (
     typeof candidate?.request !== 'function' ||
     typeof candidate.signedRequest !== 'function' ||
+    typeof candidate.getNonce !== 'function' ||
     typeof candidate.maxBadNonceRetries !== 'number'
   ) {
     throw new Error(
-      'acme-client internals changed (HttpClient.request/signedRequest); acme6 needs acme-client 5.4.x',
+      'acme-client internals changed (HttpClient.request/signedRequest/getNonce); acme6 needs acme-client 5.4.x',
     );
   }
 }
@@ -125,6 +128,7 @@ export function createSigner(
   const http = (client as unknown as { http: unknown }).http;
   checkInternals(http);
   http.maxBadNonceRetries = options.maxBadNonceRetries;
+  const nonces = new NoncePool();
 
   http.request = async (url, method, requestOptions = {}) => {
     const body = requestOptions.data === undefined ? undefined : JSON.stringify(requestOptions.data);
@@ -138,10 +142,16 @@ export function createSigner(
     if (problemType !== undefined) exchange.problemType = problemType;
     if (nonce !== undefined) exchange.nonce = nonce;
     options.onExchange?.(exchange);
+    // A HEAD is acme-client's newNonce, whose nonce it uses itself, as it does a badNonce answer's.
+    const replayNonce = response.headers['replay-nonce'];
+    if (replayNonce && verb !== 'HEAD' && !isBadNonce(response)) nonces.put(replayNonce);
     // acme-client must see a badNonce answer to retry it with the fresh nonce the answer carries;
     // every other error answer ends the request here, with its problem document intact.
     return isBadNonce(response) ? response : assertSuccess(response);
   };
+
+  const fetchNonce = http.getNonce.bind(http);
+  http.getNonce = async () => nonces.take() ?? (await fetchNonce());
 
   const signedRequest = http.signedRequest.bind(http);
   http.signedRequest = async (url, payload, signedOptions, attempts) => {

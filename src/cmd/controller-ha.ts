@@ -32,9 +32,10 @@ export const LEASE_NAME = 'acme6-controller';
 export const HA_FLAG_OPTIONS = {
   'leader-elect': { type: 'string', default: 'true' },
   'leader-election-namespace': { type: 'string' },
-  'leader-election-lease-duration': { type: 'string', default: '15s' },
-  'leader-election-renew-deadline': { type: 'string', default: '10s' },
+  'leader-election-lease-duration': { type: 'string', default: '30s' },
+  'leader-election-renew-deadline': { type: 'string', default: '20s' },
   'leader-election-retry-period': { type: 'string', default: '2s' },
+  'leader-election-renew-period': { type: 'string' },
   'metrics-bind-address': { type: 'string', default: ':9402' },
   'health-probe-bind-address': { type: 'string', default: ':9403' },
 } as const;
@@ -42,9 +43,10 @@ export const HA_FLAG_OPTIONS = {
 /** Usage lines of these flags. */
 export const HA_USAGE = `  --leader-elect=BOOL                 run controllers only while holding the Lease ${LEASE_NAME} (default true)
   --leader-election-namespace NAME    namespace of the Lease (default: the cluster resource namespace)
-  --leader-election-lease-duration D  how long standbys wait for a silent leader (default 15s)
-  --leader-election-renew-deadline D  how long the leader tries to renew before it exits (default 10s)
-  --leader-election-retry-period D    wait between attempts to acquire or renew (default 2s)
+  --leader-election-lease-duration D  how long standbys wait for a silent leader (default 30s)
+  --leader-election-renew-deadline D  how long the leader tries to renew before it exits (default 20s)
+  --leader-election-retry-period D    wait between attempts to acquire, or to renew after a failure (default 2s)
+  --leader-election-renew-period D    how often the leader renews the Lease (default: half the renew deadline)
   --metrics-bind-address ADDR         serve /metrics here; 0 turns it off (default :9402)
   --health-probe-bind-address ADDR    serve /healthz and /readyz here; 0 turns it off (default :9403)
 `;
@@ -82,6 +84,15 @@ export function readHaFlags(values: HaValues): HaFlags | { error: string } {
     renewDeadlineMs: durations['renew-deadline']!,
     retryPeriodMs: durations['retry-period']!,
   };
+  const renewPeriod = values['leader-election-renew-period'];
+  if (renewPeriod !== undefined) {
+    const renewPeriodMs = parseGoDuration(renewPeriod);
+    if (!renewPeriodMs)
+      return {
+        error: `--leader-election-renew-period must be a Go duration such as 10s, not "${renewPeriod}"`,
+      };
+    timings.renewPeriodMs = renewPeriodMs;
+  }
   const timingProblem = leaderElectionTimingsError(timings);
   if (timingProblem) return { error: `leader election timings: ${timingProblem}` };
   const metrics = parseBindAddress(

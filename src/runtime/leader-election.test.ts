@@ -2,6 +2,7 @@ import { ApiException, type V1Lease } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from './clock.ts';
 import {
+  DEFAULT_LEADER_ELECTION_TIMINGS,
   LeaderElector,
   leaderElectionTimingsError,
   type LeaseStore,
@@ -60,6 +61,13 @@ const apiError = (code: number, message: string) =>
   new ApiException(code, message, JSON.stringify({ message }), {});
 
 const start = new Date('2026-11-25T06:00:00.123Z');
+// The tests of the algorithm use controller-runtime's timings, where the leader renews every retry.
+const CLIENT_GO_TIMINGS = {
+  leaseDurationMs: 15_000,
+  renewDeadlineMs: 10_000,
+  retryPeriodMs: 2_000,
+  renewPeriodMs: 2_000,
+};
 
 interface Candidate {
   elector: LeaderElector;
@@ -83,6 +91,7 @@ function candidate(
     identity,
     clock,
     random: () => 0,
+    timings: CLIENT_GO_TIMINGS,
     logger: { debug: () => {}, info: log, warn: log, error: log },
     onStartedLeading: () => events.push('started'),
     onStoppedLeading: (reason) => events.push(`stopped: ${reason}`),
@@ -232,6 +241,28 @@ describe('LeaderElector', () => {
     ]);
     store.namespaceExists = true;
     await run(clock, 2100);
+    expect(a.events).toEqual(['started']);
+  });
+
+  it('renews a held Lease about every 10 s by default, and retries a failed renewal within the retry period', async () => {
+    const clock = new FakeClock(start);
+    const store = new FakeLeaseStore();
+    const a = candidate(store, clock, 'pod-a_1', { timings: DEFAULT_LEADER_ELECTION_TIMINGS });
+    a.elector.start();
+    await run(clock, 100);
+    expect(a.events).toEqual(['started']);
+    const before = store.writes.length;
+    await run(clock, 60_000, 500);
+    // 60 s of healthy leadership: one write per 10 s, not one per 2 s.
+    expect(store.writes.length - before).toBe(6);
+
+    store.failing = true;
+    await run(clock, 10_000, 500);
+    store.failing = false;
+    const afterFailure = store.writes.length;
+    await run(clock, 3_000, 500);
+    // The failed renewal was retried 2 s later, long before the renew deadline.
+    expect(store.writes.length - afterFailure).toBe(1);
     expect(a.events).toEqual(['started']);
   });
 

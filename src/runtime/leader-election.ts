@@ -53,16 +53,31 @@ export interface LeaderElectionTimings {
   leaseDurationMs: number;
   /** How long the leader keeps trying to renew before it gives up leadership. */
   renewDeadlineMs: number;
-  /** The wait between attempts to acquire or renew. */
+  /** The wait between attempts to acquire, and after a failed renewal. */
   retryPeriodMs: number;
+  /**
+   * How often a leader renews while renewals succeed; default half the renew deadline. client-go
+   * renews every retry period (2 s in controller-runtime: 30 writes a minute that say nothing new).
+   */
+  renewPeriodMs?: number;
 }
 
-/** controller-runtime's defaults (and cert-manager's, apart from its longer lease). */
+/**
+ * A leader renews every 10 s and retries a failed renewal every 2 s for up to 20 s; a standby takes
+ * over 30 s after the last renewal it saw (cert-manager waits 60 s, controller-runtime 15 s).
+ */
 export const DEFAULT_LEADER_ELECTION_TIMINGS: LeaderElectionTimings = {
-  leaseDurationMs: 15_000,
-  renewDeadlineMs: 10_000,
+  leaseDurationMs: 30_000,
+  renewDeadlineMs: 20_000,
   retryPeriodMs: 2_000,
 };
+
+/** How often the leader renews with these timings. */
+export function renewPeriodOf(t: LeaderElectionTimings): number {
+  if (t.renewPeriodMs !== undefined) return t.renewPeriodMs;
+  // Half the deadline leaves room for retries; with a retry period too long for that, client-go's.
+  return t.retryPeriodMs < t.renewDeadlineMs / 2 ? t.renewDeadlineMs / 2 : t.retryPeriodMs;
+}
 
 // client-go waits retryPeriod * (1 + rand * 0.2) between attempts, so candidates do not move in step.
 const JITTER_FACTOR = 1.2;
@@ -75,6 +90,10 @@ export function leaderElectionTimingsError(t: LeaderElectionTimings): string | u
   if (t.retryPeriodMs <= 0) return 'the retry period must be positive';
   if (t.renewDeadlineMs <= JITTER_FACTOR * t.retryPeriodMs) {
     return `the renew deadline must be longer than ${JITTER_FACTOR} x the retry period`;
+  }
+  // A failed renewal must get at least one retry before the deadline ends leadership.
+  if (t.renewPeriodMs !== undefined && t.renewPeriodMs + t.retryPeriodMs >= t.renewDeadlineMs) {
+    return 'the renew period plus the retry period must be shorter than the renew deadline';
   }
   return undefined;
 }
@@ -218,12 +237,17 @@ export class LeaderElector {
       );
       this.o.onLeadingChanged?.(true);
       this.o.onStartedLeading();
+      if (this.state === 'leading') this.schedule(renewPeriodOf(this.timings));
+      return;
     } else if (this.state === 'leading' && result === 'renewed') {
       this.renewed();
+      this.schedule(renewPeriodOf(this.timings));
+      return;
     } else if (this.state === 'leading' && result === 'held-by-other') {
       this.lose('another candidate holds the lease');
       return;
     }
+    // Still a candidate, or a leader whose renewal failed: try again soon.
     if (this.state === 'candidate') this.schedule(this.jittered());
     else if (this.state === 'leading') this.schedule(this.timings.retryPeriodMs);
   }

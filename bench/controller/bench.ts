@@ -1,0 +1,352 @@
+// `make bench`: acme6's controller against the bare lego client on one testbed, in one run.
+//   P1 batch issuance: N Certificates (name + *.name, dns-01 RFC 2136 to the testbed BIND), created
+//      at once; time until all are Ready, orders and requests pebble saw, controller CPU and RSS;
+//      lego with its defaults and tuned (1 s propagation polling), all N at once, one account.
+//   P3 steady state: apiserver writes and CPU per minute of the controller with N Ready Certificates.
+// Also the controller's idle RSS with no Certificates. Run as the image runs it: built JavaScript.
+// Environment: BENCH_N (100), BENCH_STEADY_SECONDS (60), BENCH_LEGO_PARALLEL (N), BENCH_LEGO=0 skips lego,
+// BENCH_CONTROLLER_ENTRY (dist/src/cmd/acme6.js) measures another build, e.g. an older commit's.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { onProcessExit } from '../../test/testbed/exit-hooks.ts';
+import { KubeRest } from '../../test/testbed/kube-rest.ts';
+import { freePort } from '../../test/testbed/ports.ts';
+import { Testbed } from '../../test/testbed/testbed.ts';
+import { ApiProxy } from './api-proxy.ts';
+import { countCaRequests, since, type CaRequests } from './pebble-log.ts';
+import { cpuSeconds, memoryMb } from './process-stats.ts';
+import { fixed, table } from './table.ts';
+
+const repo = resolve(import.meta.dirname, '../..');
+const N = Number(process.env.BENCH_N ?? 100);
+const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 60);
+const LEGO_PARALLEL = Number(process.env.BENCH_LEGO_PARALLEL ?? N);
+const WITH_LEGO = process.env.BENCH_LEGO !== '0';
+const ZONE = 'example.test';
+const CERTS = '/apis/acme6.io/v1alpha1/namespaces/bench/certificates';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const log = (message: string): void => void process.stderr.write(`[bench] ${message}\n`);
+
+async function waitFor(what: string, timeoutMs: number, done: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+function adminTls(kubeconfigFile: string): { ca: string; cert: string; key: string } {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigFile);
+  const b64 = (value: string | undefined): string => Buffer.from(value ?? '', 'base64').toString('utf8');
+  return {
+    ca: b64(kc.getCurrentCluster()?.caData),
+    cert: b64(kc.getCurrentUser()?.certData),
+    key: b64(kc.getCurrentUser()?.keyData),
+  };
+}
+
+interface Condition {
+  type: string;
+  status: string;
+}
+interface Listed {
+  items: { status?: { conditions?: Condition[] } }[];
+}
+const ready = (o: { status?: { conditions?: Condition[] } }): boolean =>
+  o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+
+function certificate(i: number): object {
+  const name = `acme6-${i}`;
+  return {
+    apiVersion: 'acme6.io/v1alpha1',
+    kind: 'Certificate',
+    metadata: { name, namespace: 'bench' },
+    spec: {
+      secretName: `${name}-tls`,
+      dnsNames: [`${name}.${ZONE}`, `*.${name}.${ZONE}`],
+      issuerRef: { kind: 'ClusterIssuer', name: 'testbed-pebble' },
+      privateKey: { algorithm: 'ECDSA', size: 256 },
+    },
+  };
+}
+
+interface PeerResult {
+  name: string;
+  seconds: number;
+  ca: CaRequests;
+  cpu: number;
+  peakMb: number;
+  note: string;
+}
+
+async function main(): Promise<void> {
+  const entry = resolve(process.env.BENCH_CONTROLLER_ENTRY ?? join(repo, 'dist/src/cmd/acme6.js'));
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run make build first`);
+  const lego = WITH_LEGO
+    ? /^LEGO_BATCH=(.*)$/m.exec(
+        execFileSync('bash', [join(repo, 'hack/bench/build-lego.sh')], { encoding: 'utf8' }),
+      )?.[1]
+    : undefined;
+  log(`N=${N}, steady state ${STEADY_SECONDS} s; starting the testbed`);
+  const testbed = await Testbed.start({ ingress: false, podRunner: false });
+  let controller: ChildProcess | undefined;
+  let proxy: ApiProxy | undefined;
+  let unregisterKill = (): void => {};
+  try {
+    log('testbed up; creating the ClusterIssuer and starting the controller');
+    const info = testbed.info;
+    const dns = info.dns!;
+    const pebble = info.pebble!;
+    const pebbleLog = join(info.dir, 'pebble.log');
+    const tls = adminTls(info.kubeconfigFile);
+    const admin = new KubeRest(info.apiserverUrl, tls);
+    proxy = await ApiProxy.start(info.apiserverUrl, tls);
+    const proxyKubeconfig = join(info.dir, 'bench-controller.kubeconfig');
+    writeFileSync(
+      proxyKubeconfig,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        // Plain HTTP on loopback to the proxy; client-node wants that spelt out as skipping TLS checks.
+        clusters: [{ name: 'proxy', cluster: { server: proxy.url, 'insecure-skip-tls-verify': true } }],
+        users: [{ name: 'proxy', user: {} }],
+        contexts: [{ name: 'proxy', context: { cluster: 'proxy', user: 'proxy' } }],
+        'current-context': 'proxy',
+      }),
+    );
+    for (const ns of ['acme6', 'bench']) {
+      await admin.send('POST', '/api/v1/namespaces', { metadata: { name: ns } });
+    }
+    await admin.send('POST', '/api/v1/namespaces/acme6/secrets', {
+      metadata: { name: 'testbed-tsig' },
+      stringData: { secret: dns.tsig.secret },
+    });
+    await admin.send('POST', '/apis/acme6.io/v1alpha1/clusterissuers', {
+      apiVersion: 'acme6.io/v1alpha1',
+      kind: 'ClusterIssuer',
+      metadata: { name: 'testbed-pebble' },
+      spec: {
+        acme: {
+          server: pebble.directoryUrl,
+          caBundle: readFileSync(pebble.listenerCaFile).toString('base64'),
+          privateKeySecretRef: { name: 'testbed-pebble-account' },
+          solvers: [
+            {
+              dns01: {
+                rfc2136: {
+                  nameserver: dns.primary,
+                  tsigKeyName: dns.tsig.keyName,
+                  tsigAlgorithm: 'HMACSHA256',
+                  tsigSecretSecretRef: { name: 'testbed-tsig', key: 'secret' },
+                },
+                propagation: { nameservers: [dns.primary, dns.secondary], interval: '1s' },
+              },
+            },
+          ],
+        },
+      },
+    });
+
+    // acme6: idle, then P1.
+    const metricsPort = await freePort();
+    const out = openSync(join(info.dir, 'controller.log'), 'a');
+    const started = Date.now();
+    controller = spawn(
+      process.execPath,
+      [
+        entry,
+        'controller',
+        '--kubeconfig',
+        proxyKubeconfig,
+        '--cluster-resource-namespace',
+        'acme6',
+        `--metrics-bind-address=127.0.0.1:${metricsPort}`,
+        '--health-probe-bind-address=0',
+      ],
+      { stdio: ['ignore', out, out] },
+    );
+    closeSync(out);
+    const pid = controller.pid!;
+    // However the benchmark ends (Ctrl-C, a timeout), the controller goes with it.
+    unregisterKill = onProcessExit(() => controller?.kill('SIGKILL'));
+    await waitFor('the ClusterIssuer to be Ready', 120_000, async () =>
+      ready(await admin.send('GET', '/apis/acme6.io/v1alpha1/clusterissuers/testbed-pebble')),
+    );
+    await sleep(5000);
+    const idle = memoryMb(pid);
+    log(
+      `controller idle with no Certificates: RSS ${fixed(idle.rss)} MB (${(Date.now() - started) / 1000} s after start)`,
+    );
+
+    const caBefore = countCaRequests(pebbleLog);
+    const cpuBefore = cpuSeconds(pid);
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: N }, (_, i) => admin.send('POST', CERTS, certificate(i))));
+    await waitFor(`${N} Ready Certificates`, 20 * 60_000, async () => {
+      const list = await admin.send<Listed>('GET', CERTS);
+      return list.items.filter(ready).length === N;
+    });
+    const acme6: PeerResult = {
+      name: 'acme6 (defaults)',
+      seconds: (performance.now() - t0) / 1000,
+      ca: since(countCaRequests(pebbleLog), caBefore),
+      cpu: cpuSeconds(pid) - cpuBefore,
+      peakMb: memoryMb(pid).peak,
+      note: 'until every Certificate is Ready',
+    };
+    log(`acme6: ${N} Ready in ${fixed(acme6.seconds)} s`);
+
+    // P3 steady state, with N Ready Certificates: let the issuance's tail (key clean-up) pass first.
+    await sleep(15_000);
+    const writesBefore = proxy.snapshot();
+    const steadyCpuBefore = cpuSeconds(pid);
+    await sleep(STEADY_SECONDS * 1000);
+    const perMinute = 60 / STEADY_SECONDS;
+    const writes = proxy.snapshot();
+    const writeRows = [...writes]
+      .map(([resource, n]) => [resource, (n - (writesBefore.get(resource) ?? 0)) * perMinute] as const)
+      .filter(([, n]) => n > 0);
+    const steadyCpu = (cpuSeconds(pid) - steadyCpuBefore) * perMinute;
+    const settled = memoryMb(pid);
+
+    const peers: PeerResult[] = [acme6];
+    if (lego) {
+      for (const [name, waits, note] of [
+        [
+          'lego (defaults)',
+          ['-interval=2s', '-sequence-interval=60s'],
+          'lego defaults: propagation polled every 2 s, challenges one at a time 60 s apart',
+        ],
+        [
+          'lego (tuned)',
+          ['-interval=1s', '-sequence-interval=1s'],
+          'tuned: propagation polled every 1 s, challenges 1 s apart',
+        ],
+      ] as const) {
+        const before = countCaRequests(pebbleLog);
+        const l0 = performance.now();
+        const result = await runLego(lego, name.includes('tuned') ? 'legot' : 'legod', waits, {
+          directory: pebble.directoryUrl,
+          nameserver: dns.primary,
+          tsigKey: dns.tsig.keyName,
+          tsigSecret: dns.tsig.secret,
+          caFile: pebble.listenerCaFile,
+        });
+        peers.push({
+          name,
+          seconds: (performance.now() - l0) / 1000,
+          ca: since(countCaRequests(pebbleLog), before),
+          cpu: result.cpu,
+          peakMb: result.peakMb,
+          note: `${note}; ${LEGO_PARALLEL} at once, one account`,
+        });
+        log(`${name}: done in ${fixed(peers.at(-1)!.seconds)} s`);
+      }
+    }
+
+    console.log(`## acme6 benchmark: N = ${N}\n`);
+    console.log(
+      table(
+        `P1 batch issuance: ${N} certificates (name + *.name), dns-01 RFC 2136, created at once`,
+        [
+          'client',
+          'seconds until all issued',
+          'orders',
+          'CA requests / cert',
+          'fresh nonces / cert',
+          'CPU s',
+          'peak RSS MB',
+          'how',
+        ],
+        peers.map((p) => [
+          p.name,
+          fixed(p.seconds),
+          p.ca.orders,
+          fixed(p.ca.requests / N),
+          fixed(p.ca.nonces / N),
+          fixed(p.cpu),
+          fixed(p.peakMb),
+          p.note,
+        ]),
+      ),
+    );
+    console.log(
+      table(
+        `P3 steady state: controller with ${N} Ready Certificates, measured over ${STEADY_SECONDS} s`,
+        ['measure', 'value'],
+        [
+          ['apiserver writes / min (all)', fixed(writeRows.reduce((sum, [, n]) => sum + n, 0))],
+          ...writeRows.map(([resource, n]) => [`  writes / min to ${resource}`, fixed(n)]),
+          ['CPU s / min', fixed(steadyCpu, 2)],
+          ['RSS MB, idle with no Certificates', fixed(idle.rss)],
+          ['RSS MB, settled', fixed(settled.rss)],
+        ],
+      ),
+    );
+  } finally {
+    if (controller && controller.exitCode === null) {
+      controller.kill('SIGTERM');
+      await new Promise((r) => controller!.once('exit', r));
+    }
+    unregisterKill();
+    await proxy?.stop();
+    await testbed.stop();
+  }
+}
+
+interface LegoTarget {
+  directory: string;
+  nameserver: string;
+  tsigKey: string;
+  tsigSecret: string;
+  caFile: string;
+}
+
+/** Runs lego-batch to the end, sampling its CPU and RSS; rejects when it fails. */
+async function runLego(
+  binary: string,
+  prefix: string,
+  waits: readonly string[],
+  t: LegoTarget,
+): Promise<{ cpu: number; peakMb: number }> {
+  const args = [
+    `-directory=${t.directory}`,
+    `-n=${N}`,
+    `-parallel=${LEGO_PARALLEL}`,
+    `-prefix=${prefix}`,
+    `-zone=${ZONE}`,
+    `-nameserver=${t.nameserver}`,
+    `-tsig-key=${t.tsigKey}`,
+    `-tsig-secret=${t.tsigSecret}`,
+    ...waits,
+  ];
+  const child = spawn(binary, args, {
+    env: { ...process.env, LEGO_CA_CERTIFICATES: t.caFile },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  let cpu = 0;
+  let peakMb = 0;
+  const sample = setInterval(() => {
+    try {
+      cpu = cpuSeconds(child.pid!);
+      peakMb = memoryMb(child.pid!).peak;
+    } catch {
+      // Exited between samples.
+    }
+  }, 200);
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  clearInterval(sample);
+  if (code !== 0) throw new Error(`lego-batch exited with ${code}: ${stderr}`);
+  return { cpu, peakMb };
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,28 @@
+// `make bench` at a tiny size, so its scripts keep working: five Certificates through acme6 and
+// through lego, a short steady state, and the tables it prints.
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const repo = resolve(import.meta.dirname, '../..');
+
+describe('make bench', () => {
+  it('prints the P1 and P3 tables for five certificates', async () => {
+    const { stdout } = await run(process.execPath, ['bench/controller/bench.ts'], {
+      cwd: repo,
+      env: { ...process.env, BENCH_N: '5', BENCH_STEADY_SECONDS: '10' },
+      timeout: 600_000,
+      maxBuffer: 1 << 20,
+    });
+    expect(stdout).toContain('### P1 batch issuance: 5 certificates');
+    const p1 = stdout.split('### P3')[0]!;
+    for (const peer of ['acme6 (defaults)', 'lego (defaults)', 'lego (tuned)']) {
+      // Each peer's row: a name, then a number of seconds, then 5 orders (one per certificate).
+      expect(p1).toMatch(new RegExp(`\\| ${peer.replace(/[()]/g, '\\$&')} \\| \\d+\\.\\d \\| 5 \\|`));
+    }
+    expect(stdout).toContain('### P3 steady state: controller with 5 Ready Certificates');
+    expect(stdout).toMatch(/\| CPU s \/ min \| \d+\.\d\d \|/);
+  }, 900_000);
+});
