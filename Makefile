@@ -42,7 +42,8 @@ testbed:
 	bash hack/testbed/build.sh >/dev/null
 	bash hack/testbed/helm.sh >/dev/null
 
-test-integration: deps testbed
+# The image tests (test/integration/image-runtime.test.ts) run dist/image/oci under runc.
+test-integration: deps testbed image
 	@snapshot=$$(mktemp) && bash hack/testbed/leftovers.sh snapshot $$snapshot && \
 	  vitest run --project integration; status=$$?; \
 	  bash hack/testbed/leftovers.sh check $$snapshot || status=1; rm -f $$snapshot; exit $$status
