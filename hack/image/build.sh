@@ -43,12 +43,14 @@ layer_tar() { # DIR OUT.tar PATH...
 
 # --- 1. Debian root filesystem -------------------------------------------------------------------
 # Maintainer scripts run (variant essential + packages), so the iptables alternatives are set up.
+# The merged-usr hook lays out /bin -> usr/bin itself; otherwise usrmerge pulls in 46 MB of Perl.
 # Delete the cached tar (or set ACME6_IMAGE_REFRESH=1) to take Debian's newest security updates.
-rootfs_key=$(printf '%s\n' "$DEBIAN_SUITE" "$DEBIAN_PACKAGES" "$(mmdebstrap --version)" rootfs-v1 | sha256sum | cut -c1-16)
+rootfs_key=$(printf '%s\n' "$DEBIAN_SUITE" "$DEBIAN_PACKAGES" "$(mmdebstrap --version)" rootfs-v2 | sha256sum | cut -c1-16)
 rootfs=$cache/rootfs-$DEBIAN_SUITE-$rootfs_key.tar
 if [[ ! -f $rootfs || -n ${ACME6_IMAGE_REFRESH:-} ]]; then
   log "1/4 Debian $DEBIAN_SUITE root filesystem with ${DEBIAN_PACKAGES} (mmdebstrap, about 1 minute)"
   mmdebstrap --quiet --format=tar --variant=essential --include="${DEBIAN_PACKAGES// /,}" \
+    --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
     --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
     --dpkgopt='path-include=/usr/share/doc/*/copyright' \
