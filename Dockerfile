@@ -2,8 +2,11 @@
 # The one acme6 image: controller, node agent and http-01 solver are the same program, chosen by the
 # first argument (`acme6 controller`, `acme6 agent`, `acme6 solver ...`).
 #   docker build -t ghcr.io/acme6/acme6:0.1.0 .
-# Not built by CI: the development machine has no Docker. The manifests in deploy/ expect this image.
-ARG NODE_IMAGE=node:22-bookworm-slim
+# Without Docker, `make image` builds the same image (hack/image/build.sh, values in hack/image/image.env):
+# same Node release, Debian suite and packages, user, working directory and entrypoint; the unit test
+# test/unit/image-in-step.test.ts fails when the two disagree. The manifests in deploy/ expect this image.
+# Node: the version package-lock.json pins for the npm package `node`; Debian: image.env's DEBIAN_SUITE.
+ARG NODE_IMAGE=node:22.23.3-bookworm-slim
 
 # Build: all dependencies (the TypeScript compiler is a devDependency), then compile src/ to dist/.
 FROM ${NODE_IMAGE} AS build
@@ -21,11 +24,11 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM ${NODE_IMAGE} AS runtime
-# The agent drives the host's netfilter with ip6tables (nft and legacy variants: it matches the
-# backend kubelet uses) and clears stale flows with conntrack. The controller and solver need
-# nothing beyond Node.
+# image.env's DEBIAN_PACKAGES: the agent drives the host's netfilter with ip6tables (nft and legacy
+# variants: it matches the backend kubelet uses), clears stale flows with conntrack, and nft lets one
+# inspect the ruleset from its container. The controller and solver need nothing beyond Node.
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends iptables conntrack \
+  && apt-get install -y --no-install-recommends iptables nftables conntrack libstdc++6 \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 # package.json is read for `acme6 version`.

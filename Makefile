@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: all deps build lint test test-unit test-integration testbed testbed-up testbed-down demo bench clean
+.PHONY: all deps build image lint test test-unit test-integration testbed testbed-up testbed-down demo bench clean
 
 all: build
 
@@ -18,6 +18,12 @@ build: deps
 	tsc -p tsconfig.build.json
 	chmod +x dist/src/cmd/acme6.js dist/src/cmd/kubectl-acme6.js
 	dist/src/cmd/acme6.js version
+
+# The image users deploy, built without Docker (hack/image/build.sh): dist/image/oci (OCI layout) and
+# dist/image/acme6-<version>.tar (docker load, kind load image-archive). The Dockerfile builds the same.
+image: build
+	bash hack/testbed/debian-packages.sh
+	bash hack/image/build.sh >/dev/null
 
 lint: deps
 	tsc -p tsconfig.json --noEmit
@@ -36,7 +42,8 @@ testbed:
 	bash hack/testbed/build.sh >/dev/null
 	bash hack/testbed/helm.sh >/dev/null
 
-test-integration: deps testbed
+# The image tests (test/integration/image-runtime.test.ts) run dist/image/oci under runc.
+test-integration: deps testbed image
 	@snapshot=$$(mktemp) && bash hack/testbed/leftovers.sh snapshot $$snapshot && \
 	  vitest run --project integration; status=$$?; \
 	  bash hack/testbed/leftovers.sh check $$snapshot || status=1; rm -f $$snapshot; exit $$status

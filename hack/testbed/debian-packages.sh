@@ -6,8 +6,11 @@
 #   bind9-utils     named-checkconf, tsig-keygen; bind9-dnsutils: dig and nsupdate for debugging
 #   iproute2        network namespaces and veth pairs; util-linux: setpriv --pdeathsig
 #   openssl         make demo shows the issued certificate with it
+#   mmdebstrap umoci skopeo   make image: Debian root filesystem, OCI layout, docker-archive tarball
+#   runc            the OCI runtime that runs the image's containers in the testbed (crun 1.8 refuses
+#                   a hybrid cgroup v1/v2 host such as this one)
 set -euo pipefail
-packages=(iptables conntrack bind9 bind9-utils bind9-dnsutils iproute2 util-linux openssl)
+packages=(iptables conntrack bind9 bind9-utils bind9-dnsutils iproute2 util-linux openssl mmdebstrap umoci skopeo runc)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -210,6 +210,12 @@ describe('testbed data plane', () => {
     expect(done.status?.containerStatuses?.[0]?.state?.terminated?.exitCode).toBe(0);
     const log = readFileSync(join(testbed().podRunner!.logDir, `${ns}_acme6-version.log`), 'utf8');
     expect(log).toMatch(/^acme6 \d+\.\d+\.\d+/m);
+    // ACME6_TESTBED_POD_RUNTIME=image: the container came from the built image, under runc.
+    const runnerLog = readFileSync(join(testbed().podRunner!.logDir, '../pod-runner.log'), 'utf8');
+    const started = runnerLog.split('\n').find((l) => l.includes(`${ns}/acme6-version started`));
+    expect(started).toContain(
+      testbed().podRunner!.runtime === 'image' ? 'runc container' : 'src/cmd/acme6.ts',
+    );
   });
 
   it('leaves a pod of an unknown image Pending and unbound, with a Warning Event', async () => {

@@ -2,7 +2,9 @@
 // Ready Node, binds pending pods of known images to it, runs each pod's container as a local process
 // in the pod's own network namespace, and reports status through pods/status, so kube-controller-
 // manager fills EndpointSlices as in a real cluster. Deleting a pod stops its process. The image
-// contract is in DATAPLANE.md; the pure rules are in pod-spec.ts and pod-status.ts.
+// contract is in DATAPLANE.md; the pure rules are in pod-spec.ts, oci-spec.ts and pod-status.ts.
+// With ACME6_TESTBED_POD_RUNTIME=image, acme6 pods run the built image (make image) under runc with
+// their security context applied (oci-runtime.ts); by default they run as local Node processes.
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
@@ -25,7 +27,10 @@ import {
   removeSandboxNow,
   type PodSandbox,
 } from './pod-network.ts';
-import { ManagedProcess, type Stoppable } from './process.ts';
+import { ManagedProcess, type Exit, type Stoppable } from './process.ts';
+import { builtImage, OciContainer, unpackImage, type UnpackedImage } from './oci-runtime.ts';
+import { ociSpec } from './oci-spec.ts';
+import { randomBytes } from 'node:crypto';
 import { tcpConnects } from './tcp.ts';
 import type { TlsOptions } from './https.ts';
 
@@ -35,6 +40,8 @@ export interface PodRunnerInfo {
   podCidr: string;
   /** Each container's output: `${logDir}/${namespace}_${pod}.log`. */
   logDir: string;
+  /** How acme6 pods run: `image` (runc) or `process`; the runner's own log is `${logDir}/../pod-runner.log`. */
+  runtime: PodRuntime;
 }
 
 export const NODE_NAME = 'acme6-testbed-node';
@@ -48,11 +55,29 @@ const programs: ProgramPaths = {
   httpEchoEntry: join(repoRoot, 'test/testbed/http-echo.ts'),
 };
 
+/** How acme6 pods run: the built image under runc, or a local Node process (the default). */
+export type PodRuntime = 'image' | 'process';
+
+export function podRuntimeFromEnv(env: NodeJS.ProcessEnv = process.env): PodRuntime {
+  const value = env.ACME6_TESTBED_POD_RUNTIME ?? 'process';
+  if (value !== 'image' && value !== 'process') {
+    throw new Error(`ACME6_TESTBED_POD_RUNTIME must be image or process, not ${value}`);
+  }
+  return value;
+}
+
+/** A pod's running container: a local process or an OCI container. */
+interface ContainerProcess extends Stoppable {
+  readonly pid: number | undefined;
+  readonly running: boolean;
+  readonly exited: Promise<Exit>;
+}
+
 /** One pod this runner runs. */
 interface RunningPod {
   pod: V1Pod;
   sandbox?: PodSandbox;
-  process?: ManagedProcess;
+  process?: ContainerProcess;
   state: ContainerState;
   restartCount: number;
   final: boolean;
@@ -77,13 +102,16 @@ export class PodRunner implements Stoppable {
   private readonly warned = new Set<string>();
   private readonly abort = new AbortController();
   private readonly logFile: string;
+  private readonly dir: string;
+  private image: UnpackedImage | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private watching: Promise<void> = Promise.resolve();
 
-  private constructor(kube: KubeRest, dir: string) {
+  private constructor(kube: KubeRest, dir: string, runtime: PodRuntime) {
     this.kube = kube;
+    this.dir = dir;
     this.logFile = join(dir, 'pod-runner.log');
-    this.info = { nodeName: NODE_NAME, podCidr: POD_CIDR, logDir: join(dir, 'pods') };
+    this.info = { nodeName: NODE_NAME, podCidr: POD_CIDR, logDir: join(dir, 'pods'), runtime };
     mkdirSync(this.info.logDir, { recursive: true });
   }
 
@@ -94,8 +122,14 @@ export class PodRunner implements Stoppable {
         'the pod runner needs root to make network namespaces; start the testbed with podRunner: false',
       );
     }
+    const runtime = podRuntimeFromEnv();
     await reapOrphanedSandboxes();
-    const runner = new PodRunner(new KubeRest(apiserverUrl, tls), dir);
+    const runner = new PodRunner(new KubeRest(apiserverUrl, tls), dir, runtime);
+    if (runtime === 'image') {
+      const { layout, tag } = builtImage();
+      runner.image = await unpackImage(layout, tag, join(dir, 'image'));
+      runner.log(`acme6 pods run ${layout}:${tag} under runc`);
+    }
     await runner.registerNode();
     runner.heartbeat = setInterval(
       () => void runner.renewLease().catch((e: unknown) => runner.log(`lease: ${String(e)}`)),
@@ -304,8 +338,8 @@ export class PodRunner implements Stoppable {
         throw new UnrunnablePodError('UnknownImage', `unknown image ${container?.image}`);
       entry.sandbox = await this.pool.createSandbox();
       const env = containerEnv(pod, container, { podIP: entry.sandbox.podIP, hostIP: NODE_IP });
-      const argv = commandLine(kind, pod, container, env, programs);
-      this.launch(entry, argv, env);
+      const argv = kind === 'acme6' && this.image ? [] : commandLine(kind, pod, container, env, programs);
+      await this.launch(entry, argv, env);
       await this.writeStatus(entry);
       void this.probe(entry);
     } catch (err) {
@@ -319,7 +353,9 @@ export class PodRunner implements Stoppable {
     }
   }
 
-  private launch(entry: RunningPod, argv: string[], env: ReadonlyMap<string, string>): void {
+  // An empty argv: the pod's container runs from the image under runc.
+  private async launch(entry: RunningPod, argv: string[], env: ReadonlyMap<string, string>): Promise<void> {
+    if (argv.length === 0) return this.launchContainer(entry, env);
     const pod = entry.pod;
     const sandbox = entry.sandbox as PodSandbox;
     const security = { ...pod.spec?.securityContext, ...pod.spec?.containers[0]?.securityContext };
@@ -344,13 +380,51 @@ export class PodRunner implements Stoppable {
     const child = new ManagedProcess(`pod ${keyOf(pod)}`, 'ip', args, logFile, childEnv, {
       inheritEnv: false,
     });
+    this.watchExit(entry, child, argv, env, `${argv.join(' ')}`);
+  }
+
+  // The pod's container from the unpacked image, its security context applied by runc.
+  private async launchContainer(entry: RunningPod, env: ReadonlyMap<string, string>): Promise<void> {
+    const pod = entry.pod;
+    const sandbox = entry.sandbox as PodSandbox;
+    const image = this.image as UnpackedImage;
+    const container = pod.spec?.containers[0] ?? { name: '' };
+    const spec = ociSpec(image.config, pod, container, env, {
+      rootfs: image.rootfs,
+      netnsPath: `/run/netns/${sandbox.netns}`,
+    });
+    const id = `${pod.metadata?.name ?? 'pod'}-${randomBytes(4).toString('hex')}`.slice(-60);
+    const child = await OciContainer.start({
+      id,
+      runtimeRoot: join(this.dir, 'runc'),
+      bundle: join(this.dir, 'bundles', id),
+      rootfs: image.rootfs,
+      spec,
+      logFile: join(this.info.logDir, `${pod.metadata?.namespace}_${pod.metadata?.name}.log`),
+    });
+    this.watchExit(
+      entry,
+      child,
+      [],
+      env,
+      `runc container ${id}: ${(spec.process as { args: string[] }).args.join(' ')}`,
+    );
+  }
+
+  private watchExit(
+    entry: RunningPod,
+    child: ContainerProcess,
+    argv: string[],
+    env: ReadonlyMap<string, string>,
+    what: string,
+  ): void {
+    const pod = entry.pod;
+    const sandbox = entry.sandbox as PodSandbox;
     entry.process = child;
     const startedAt = nowIso();
     const hasPort = firstContainerPort(pod.spec?.containers[0] ?? { name: '' }) !== undefined;
     entry.state = { kind: 'running', startedAt, ready: !hasPort };
-    this.log(
-      `${keyOf(pod)} started (pid ${child.pid}) in ${sandbox.netns} as ${sandbox.podIP}: ${argv.join(' ')}`,
-    );
+    this.log(`${keyOf(pod)} started (pid ${child.pid}) in ${sandbox.netns} as ${sandbox.podIP}: ${what}`);
     void child.exited.then((exit) => {
       const key = keyOf(pod);
       if (entry.stopping || entry.process !== child) return;
@@ -410,7 +484,7 @@ export class PodRunner implements Stoppable {
       this.enqueue(keyOf(entry.pod), async () => {
         if (entry.stopping) return;
         entry.restartCount++;
-        this.launch(entry, argv, env);
+        await this.launch(entry, argv, env);
         await this.writeStatus(entry);
         void this.probe(entry);
       });
