@@ -82,7 +82,7 @@ describe('the Dockerfile and make image describe one image', () => {
   });
 
   it('the deploy manifests run this repository', () => {
-    for (const path of ['deploy/kustomize/controller.yaml', 'deploy/kustomize/agent.yaml'])
+    for (const path of ['deploy/kustomize/controller.yaml', 'deploy/kustomize/components/agent/agent.yaml'])
       expect(read(path)).toMatch(new RegExp(`image: ${image.IMAGE_REPOSITORY}(:|$)`, 'm'));
   });
 });

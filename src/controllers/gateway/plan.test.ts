@@ -110,13 +110,13 @@ describe('gateway-shim plan', () => {
       'acme6.io/issuer': 'local',
       'acme6.io/private-key-algorithm': 'RSA',
       'acme6.io/private-key-size': '3072',
-      'acme6.io/duration': '720h',
+      'acme6.io/renew-before': '360h',
     });
     expect(createdBy(gw)[0]!.spec).toEqual({
       secretName: 'a-tls',
       dnsNames: ['a.example.test'],
       issuerRef: { name: 'local', kind: 'Issuer' },
-      duration: '720h',
+      renewBefore: '360h',
       privateKey: { algorithm: 'RSA', size: 3072 },
     });
   });
