@@ -74,6 +74,11 @@ describe('two Certificates with one secretName', () => {
     const issued = await tlsSecret(ns, 'shared-tls', pebble.issuerRootFile);
     expect(issued.leaf.dnsNames).toEqual(['second.example.test']);
     expect(issued.keyMatches).toBe(true);
-    expect(await certStatus(ns, 'second', '{.status.conditions[?(@.type=="Issuing")].reason}')).toBe('');
+    // Ready follows the Secret; the issuance drops its Issuing condition in its own write, after it.
+    await expect
+      .poll(() => certStatus(ns, 'second', '{.status.conditions[?(@.type=="Issuing")].reason}'), {
+        timeout: 15_000,
+      })
+      .toBe('');
   });
 });

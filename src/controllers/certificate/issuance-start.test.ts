@@ -44,6 +44,24 @@ describe('starting an issuance', () => {
     });
   });
 
+  it('records a placed order after a write conflict instead of placing it again', async () => {
+    let ordered = 0;
+    const acme: Partial<AcmePort> = {
+      getDirectory: () =>
+        Promise.resolve({ newNonce: '', newAccount: '', newOrder: '', meta: { profiles: {} } }),
+      createOrder: () => {
+        ordered += 1;
+        const url = `https://ca.example.test/order/${ordered}`;
+        return Promise.resolve({ url, status: 'pending', identifiers: [], authorizations: [], finalize: '' });
+      },
+    };
+    const t = setup(cert(1), acme, undefined, { conflicts: 2 });
+    expect(await t.reconciler.reconcile('team/web')).toEqual({ requeueAfter: 0 });
+    expect(ordered).toBe(1);
+    expect(t.writes.map((w) => w.acme?.orderURL)).toEqual(['https://ca.example.test/order/1']);
+    expect(t.events.map((e) => e.reason)).toEqual(['OrderCreated']);
+  });
+
   it('places an order at once for a manual renewal, even during the failure backoff', async () => {
     const failed = failedAt(3);
     const requested = withManualTrigger(failed, cert(3, failed), now);

@@ -5,6 +5,7 @@ import type { V1Secret } from '@kubernetes/client-node';
 import { ariCertificateId } from '../../acme/ari.ts';
 import { isAcmeProblem } from '../../acme/errors.ts';
 import type { AcmeOrder, AcmePort, NewOrder } from '../../acme/port.ts';
+import { isConflict } from '../../kube/errors.ts';
 import { refOf } from '../../kube/object-ref.ts';
 import { secretValue } from '../../kube/secrets.ts';
 import type { Result } from '../../runtime/controller.ts';
@@ -113,8 +114,8 @@ async function startOrder(
     replaces,
   );
   const revision = (fresh.status?.revision ?? 0) + 1;
-  const next: IssuanceStatus = {
-    ...withIssuing(ownedStatus(fresh.status), fresh, 'True', verdict.reason, verdict.message, now),
+  const recorded = (current: StoredCertificate): IssuanceStatus => ({
+    ...withIssuing(ownedStatus(current.status), current, 'True', verdict.reason, verdict.message, now),
     acme: {
       orderURL: order.url,
       orderCreatedTime: statusTime(now),
@@ -123,8 +124,8 @@ async function startOrder(
       orderFingerprint: orderFingerprint(certificate, issuer, choices),
       challenges: [],
     },
-  };
-  await deps.writeStatus(fresh, next);
+  });
+  await recordOrder(deps, fresh, recorded);
   const why = `${verdict.reason}: ${verdict.message}`;
   deps.recorder.normal(
     refOf(certificate),
@@ -132,6 +133,35 @@ async function startOrder(
     `created ACME order ${order.url} for revision ${revision} (${why})`,
   );
   return { requeueAfter: 0 };
+}
+
+const RECORD_ORDER_TRIES = 5;
+
+/**
+ * Writes the order just placed into status. Another writer (the challenge cleanup, readiness) may
+ * have changed the object since the fresh read: an order the CA has placed must not be lost to that
+ * conflict (it would be placed again), so read again and record it there, as long as the object
+ * still has no order and the same generation.
+ */
+async function recordOrder(
+  deps: IssuanceDeps,
+  fresh: StoredCertificate,
+  recorded: (current: StoredCertificate) => IssuanceStatus,
+): Promise<void> {
+  let current = fresh;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await deps.writeStatus(current, recorded(current));
+      return;
+    } catch (err) {
+      if (!isConflict(err) || attempt >= RECORD_ORDER_TRIES) throw err;
+    }
+    const again = (await deps.readCertificate(current.metadata.name, current.metadata.namespace)) as
+      StoredCertificate | undefined;
+    if (!again || again.status?.acme?.orderURL || again.metadata.generation !== fresh.metadata.generation)
+      return;
+    current = again;
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 // Helpers for unit tests of the issuance: a Certificate, a ready Issuer, and a reconciler whose
 // dependencies record the status writes.
-import type { V1Secret } from '@kubernetes/client-node';
+import { ApiException, type V1Secret } from '@kubernetes/client-node';
 import type { Certificate } from '../../api/certificate.ts';
 import type { AnyIssuer } from '../../api/issuer.ts';
 import type { AcmePort } from '../../acme/port.ts';
@@ -58,6 +58,8 @@ export interface SetupOptions {
   /** Secrets by name. */
   secrets?: Record<string, V1Secret>;
   solvers?: IssuanceDeps['solvers'];
+  /** How many status writes fail with 409 Conflict first (another writer changed the object). */
+  conflicts?: number;
 }
 
 /** An Event the reconciler recorded. */
@@ -75,6 +77,7 @@ export function setup(
   more: SetupOptions = {},
 ) {
   const writes: IssuanceStatus[] = [];
+  let conflicts = more.conflicts ?? 0;
   const events: RecordedEvent[] = [];
   const noSecrets: MutableSecretStore = {
     get: (_ns, name): Promise<V1Secret | undefined> => Promise.resolve(more.secrets?.[name]),
@@ -91,6 +94,10 @@ export function setup(
     acmeClients: { forIssuer: () => Promise.resolve(acme as AcmePort) },
     solvers: more.solvers ?? {},
     writeStatus: (_c, status) => {
+      if (conflicts > 0) {
+        conflicts -= 1;
+        return Promise.reject(new ApiException(409, 'Conflict', {}, {}));
+      }
       writes.push(status);
       return Promise.resolve();
     },
