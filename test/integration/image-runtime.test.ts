@@ -151,7 +151,9 @@ describe('the acme6 image under runc', () => {
 
   // The DaemonSet's container as shipped: root with NET_ADMIN only, read-only root filesystem.
   const agentContainer = (): V1Container => {
-    const ds = loadYaml<V1DaemonSet>(readFileSync(join(repoRoot, 'deploy/kustomize/components/agent/agent.yaml'), 'utf8'));
+    const ds = loadYaml<V1DaemonSet>(
+      readFileSync(join(repoRoot, 'deploy/kustomize/components/agent/agent.yaml'), 'utf8'),
+    );
     return ds.spec?.template.spec?.containers[0] as V1Container;
   };
 
