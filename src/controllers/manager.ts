@@ -138,7 +138,7 @@ export class Manager {
       getIssuer,
       solvers,
       writeRecords: (cert, records, resourceVersion) =>
-        certificates.applyStatus(
+        certificates.applyStatusVersioned(
           cert.metadata.name ?? '',
           cert.metadata.namespace,
           { presentedChallenges: records },

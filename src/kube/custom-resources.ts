@@ -66,13 +66,13 @@ export class CustomResourceClient<T> {
    * Server-side applies this manager's finalizers on the object: the list it sends is exactly the
    * set it owns, so an empty list releases ours and leaves other controllers' finalizers alone.
    */
-  applyFinalizers(
+  async applyFinalizers(
     name: string,
     namespace: string | undefined,
     finalizers: string[],
     fieldManager: string,
   ): Promise<void> {
-    return this.apply('object', name, namespace, { finalizers }, {}, fieldManager);
+    await this.apply('object', name, namespace, { finalizers }, {}, fieldManager);
   }
 
   /**
@@ -80,13 +80,24 @@ export class CustomResourceClient<T> {
    * With `resourceVersion`, the write fails with 409 if the object changed since that version, so
    * a decision made on a stale cache cannot overwrite newer state.
    */
-  applyStatus(
+  async applyStatus(
     name: string,
     namespace: string | undefined,
     status: object,
     fieldManager: string,
     resourceVersion?: string,
   ): Promise<void> {
+    await this.applyStatusVersioned(name, namespace, status, fieldManager, resourceVersion);
+  }
+
+  /** applyStatus that returns the object's new resourceVersion, for a caller writing again. */
+  applyStatusVersioned(
+    name: string,
+    namespace: string | undefined,
+    status: object,
+    fieldManager: string,
+    resourceVersion?: string,
+  ): Promise<string | undefined> {
     const metadata = resourceVersion ? { resourceVersion } : {};
     return this.apply('status', name, namespace, metadata, { status }, fieldManager);
   }
@@ -98,7 +109,7 @@ export class CustomResourceClient<T> {
     metadata: object,
     fields: object,
     fieldManager: string,
-  ): Promise<void> {
+  ): Promise<string | undefined> {
     const ns = namespace && this.namespaced ? { namespace } : {};
     const body = {
       apiVersion: API_VERSION,
@@ -117,14 +128,16 @@ export class CustomResourceClient<T> {
     };
     const options = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
     const namespaced = { ...request, namespace: namespace ?? '' };
-    if (target === 'status') {
-      await (this.namespaced
+    const written = (await (target === 'status'
+      ? this.namespaced
         ? this.api.patchNamespacedCustomObjectStatus(namespaced, options)
-        : this.api.patchClusterCustomObjectStatus(request, options));
-    } else {
-      await (this.namespaced
+        : this.api.patchClusterCustomObjectStatus(request, options)
+      : this.namespaced
         ? this.api.patchNamespacedCustomObject(namespaced, options)
-        : this.api.patchClusterCustomObject(request, options));
-    }
+        : this.api.patchClusterCustomObject(request, options))) as {
+      metadata?: { resourceVersion?: string };
+    };
+    // The object's new version, for a caller that writes it again in the same pass.
+    return written?.metadata?.resourceVersion;
   }
 }

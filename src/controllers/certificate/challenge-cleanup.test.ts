@@ -45,8 +45,11 @@ const issuer = {
   spec: { acme: { solvers: [{ dns01: { rfc2136: { nameserver: '[2001:db8::53]:53' } } }] } },
 } as unknown as AnyIssuer;
 
-function harness(certificate: Certificate, opts: { issuer?: AnyIssuer; failWith?: string } = {}) {
-  let stored = certificate;
+function harness(
+  certificate: Certificate,
+  opts: { issuer?: AnyIssuer; failWith?: string; fresh?: Certificate } = {},
+) {
+  let stored = opts.fresh ?? certificate;
   const cleaned: ChallengeTask[] = [];
   const warnings: string[][] = [];
   const finalizer: boolean[] = [];
@@ -61,8 +64,13 @@ function harness(certificate: Certificate, opts: { issuer?: AnyIssuer; failWith?
     getIssuer: () => ('issuer' in opts ? opts.issuer : issuer),
     solvers: { 'dns-01': solver, 'http-01': solver },
     writeRecords: (c, records) => {
-      stored = { ...c, status: { ...c.status, presentedChallenges: records } };
-      return Promise.resolve();
+      const resourceVersion = String(Number(c.metadata.resourceVersion) + 1);
+      stored = {
+        ...c,
+        metadata: { ...c.metadata, resourceVersion },
+        status: { ...c.status, presentedChallenges: records },
+      };
+      return Promise.resolve(resourceVersion);
     },
     setFinalizer: (_c, held) => Promise.resolve(void finalizer.push(held)),
     recorder: { normal: () => {}, warning: (_ref, reason, message) => void warnings.push([reason, message]) },
@@ -86,6 +94,22 @@ describe('staleChallenges', () => {
 });
 
 describe('ChallengeCleanup', () => {
+  it('records a response and hands back the version the issuance writes on next', async () => {
+    const h = harness(cert([], { orderURL: ORDER }));
+    expect(await h.cleanup.record(cert([], { orderURL: ORDER }) as never, entry())).toBe('8');
+    expect(h.stored().status?.presentedChallenges).toEqual([entry()]);
+    expect(h.finalizer).toEqual([true]);
+  });
+
+  it('records nothing and answers 409 when the cache is behind the apiserver', async () => {
+    const fresh = cert([], { orderURL: 'https://ca.test/order/2' });
+    const h = harness(cert([], { orderURL: ORDER }), { fresh });
+    await expect(h.cleanup.record(cert([], { orderURL: ORDER }) as never, entry())).rejects.toMatchObject({
+      code: 409,
+    });
+    expect(h.stored().status?.presentedChallenges).toEqual([]);
+  });
+
   it('takes a TXT record down from status alone and then releases its finalizer', async () => {
     const h = harness(cert([entry()], { deleting: true }));
     await h.cleanup.reconcile('ns/web');

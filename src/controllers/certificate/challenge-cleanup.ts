@@ -3,6 +3,7 @@
 // and (for http-01, and for dns-01 while the issuer's DNS credentials remain) when the issuer is
 // gone. Its own field manager holds the finalizer acme6.io/challenge-cleanup while any response is
 // recorded, so a deleted Certificate stays until cleanup succeeded or a person removes the finalizer.
+import { ApiException } from '@kubernetes/client-node';
 import type { Certificate, PresentedChallenge } from '../../api/certificate.ts';
 import type { AnyIssuer } from '../../api/issuer.ts';
 import type { EventRecorder } from '../../kube/events.ts';
@@ -44,7 +45,7 @@ export interface ChallengeCleanupDeps {
     certificate: Certificate,
     records: PresentedChallenge[],
     resourceVersion: string,
-  ): Promise<void>;
+  ): Promise<string | undefined | void>;
   /** Holds (true) or releases (false) this component's share of the finalizer. */
   setFinalizer(certificate: Certificate, held: boolean): Promise<void>;
   recorder: EventRecorder;
@@ -53,6 +54,15 @@ export interface ChallengeCleanupDeps {
 }
 
 /** Thrown so the controller retries with its per-key exponential backoff. */
+/** Whether the apiserver's object shows the issuance what the cached one did (spec, order, revision). */
+function sameIssuanceState(cached: Certificate, fresh: Certificate): boolean {
+  return (
+    cached.metadata.generation === fresh.metadata.generation &&
+    cached.status?.acme?.orderURL === fresh.status?.acme?.orderURL &&
+    cached.status?.revision === fresh.status?.revision
+  );
+}
+
 export class CleanUpPendingError extends Error {}
 
 type Stored = Certificate & { metadata: { name: string; namespace: string; uid: string } };
@@ -69,17 +79,25 @@ export class ChallengeCleanup {
    * Records a response about to be published: the finalizer first, then the status entry, so no
    * response ever exists that status does not name.
    */
-  async record(certificate: Stored, entry: PresentedChallenge): Promise<void> {
+  /**
+   * Records a response before it is published. Returns the Certificate's new resourceVersion when it
+   * wrote, so the issuance can make its own write of this pass on top of it: allowed only because
+   * the fresh object showed the issuance's state as the cache did (else: a 409, decide again).
+   */
+  async record(certificate: Stored, entry: PresentedChallenge): Promise<string | undefined> {
     const key = presentedKey(entry);
     const known = (c: Certificate | undefined) =>
       (c?.status?.presentedChallenges ?? []).some((e) => presentedKey(e) === key);
-    if (known(certificate)) return;
+    if (known(certificate)) return undefined;
     await this.deps.setFinalizer(certificate, true);
     const fresh = await this.deps.readCertificate(certificate.metadata.name, certificate.metadata.namespace);
     if (!fresh?.metadata.resourceVersion) throw new Error(`Certificate ${certificate.metadata.name} is gone`);
-    if (known(fresh)) return;
+    if (known(fresh)) return undefined;
+    if (!sameIssuanceState(certificate, fresh)) {
+      throw new ApiException(409, 'the cached Certificate is behind the apiserver', {}, {});
+    }
     const records = [...(fresh.status?.presentedChallenges ?? []), entry];
-    await this.deps.writeRecords(fresh, records, fresh.metadata.resourceVersion);
+    return (await this.deps.writeRecords(fresh, records, fresh.metadata.resourceVersion)) ?? undefined;
   }
 
   async reconcile(key: string): Promise<Result> {

@@ -31,7 +31,8 @@ export class IssuanceReconciler {
     const { name, namespace } = parseKey(key);
     const cached = this.deps.getCertificate(name, namespace ?? '');
     if (!cached?.metadata.uid) return {};
-    const certificate = cached as StoredCertificate;
+    // A copy: this pass may move its resourceVersion after a write of its own (recordPresented).
+    const certificate = { ...cached, metadata: { ...cached.metadata } } as StoredCertificate;
     const secret = await this.deps.secrets.get(certificate.metadata.namespace, certificate.spec.secretName);
     const owned = ownedStatus(certificate.status);
     const held = certificate.metadata.finalizers?.includes(CHALLENGE_FINALIZER) ?? false;
