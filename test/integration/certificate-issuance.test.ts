@@ -44,9 +44,10 @@ describe('certificate issuance over dns-01 (RFC 2136)', () => {
       'acme6.io/issuer-kind': 'Issuer',
       'acme6.io/revision': '1',
     });
-    expect(await certStatus(ns, 'wild', '{.status.revision} {.status.notAfter}')).toBe(
-      `1 ${tls.leaf.notAfter.toISOString().replace(/\.\d+Z$/, 'Z')}`,
-    );
+    // Ready follows the Secret; the revision comes with the issuance's own write, just after it.
+    await expect
+      .poll(() => certStatus(ns, 'wild', '{.status.revision} {.status.notAfter}'), { timeout: 30_000 })
+      .toBe(`1 ${tls.leaf.notAfter.toISOString().replace(/\.\d+Z$/, 'Z')}`);
     // The secondary follows the primary's deletion within a few hundred milliseconds.
     await expect.poll(() => challengeRecords('example.test'), { timeout: 10_000 }).toEqual([]);
     // The private key held for the order goes once status records the revision: only the TLS
@@ -64,6 +65,8 @@ describe('certificate issuance over dns-01 (RFC 2136)', () => {
     await waitReady('repair');
     const core = adminKubeConfig().makeApiClient(k8s.CoreV1Api);
 
+    // Ready follows the Secret; the issuance records the revision in a write of its own, after it.
+    await expect.poll(() => certStatus(ns, 'repair', '{.status.revision}'), { timeout: 30_000 }).toBe('1');
     await core.deleteNamespacedSecret({ namespace: ns, name: 'repair-tls' });
     await expect.poll(() => certStatus(ns, 'repair', '{.status.revision}'), { timeout: 60_000 }).toBe('2');
     await waitReady('repair');

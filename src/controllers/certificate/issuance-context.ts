@@ -5,6 +5,7 @@ import type { Certificate } from '../../api/certificate.ts';
 import { ConditionType } from '../../api/conditions.ts';
 import { ANNOTATION_CHALLENGE_TYPE } from '../../api/group.ts';
 import type { AnyIssuer } from '../../api/issuer.ts';
+import { isConflict } from '../../kube/errors.ts';
 import type { EventRecorder } from '../../kube/events.ts';
 import type { MutableSecretStore } from '../../kube/secrets.ts';
 import type { Clock } from '../../runtime/clock.ts';
@@ -99,7 +100,42 @@ export async function orderContext(
     now: deps.clock.now(),
     orderStartedAt: new Date(certificate.status?.acme?.orderCreatedTime ?? deps.clock.now()),
     ...(deps.challengeCleanup
-      ? { recordPresented: (entry) => deps.challengeCleanup!.record(certificate, entry) }
+      ? {
+          // The record write moves the object's version; the issuance's next write builds on it.
+          recordPresented: async (entry) => {
+            const resourceVersion = await deps.challengeCleanup!.record(certificate, entry);
+            if (resourceVersion) certificate.metadata.resourceVersion = resourceVersion;
+          },
+        }
       : {}),
   };
+}
+
+const CONFLICT_TRIES = 5;
+
+/**
+ * Writes a status built from the Certificate; on 409 (another controller wrote in between) reads it
+ * again and writes on that version, as long as `stillApplies` says the decision holds there. For
+ * outcomes that must not be lost to a conflict: an order placed at the CA, an issuance finished.
+ * Returns whether it wrote.
+ */
+export async function writeStatusOnLatest(
+  deps: IssuanceDeps,
+  certificate: StoredCertificate,
+  build: (current: StoredCertificate) => IssuanceStatus,
+  stillApplies: (fresh: StoredCertificate) => boolean,
+): Promise<boolean> {
+  let current = certificate;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await deps.writeStatus(current, build(current));
+      return true;
+    } catch (err) {
+      if (!isConflict(err) || attempt >= CONFLICT_TRIES) throw err;
+    }
+    const fresh = (await deps.readCertificate(current.metadata.name, current.metadata.namespace)) as
+      StoredCertificate | undefined;
+    if (!fresh || !stillApplies(fresh)) return false;
+    current = fresh;
+  }
 }

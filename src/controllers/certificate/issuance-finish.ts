@@ -3,8 +3,8 @@
 // finalizer go.
 import { refOf } from '../../kube/object-ref.ts';
 import type { Result } from '../../runtime/controller.ts';
-import type { IssuanceDeps } from './issuance-context.ts';
-import { withoutIssuing, type IssuanceStatus } from './issuance-status.ts';
+import { writeStatusOnLatest, type IssuanceDeps, type StoredCertificate } from './issuance-context.ts';
+import { ownedStatus, withoutIssuing, type IssuanceStatus } from './issuance-status.ts';
 import { dropNextKey } from './next-key.ts';
 import { cleanUpChallenges, type OrderContext, type StepOutcome } from './order-progress.ts';
 
@@ -19,14 +19,25 @@ export async function finishIssuance(
   const { certificate } = ctx;
   const leftovers = await cleanUpChallenges(ctx, orderURL);
   for (const problem of leftovers) deps.recorder.warning(refOf(certificate), 'CleanUpFailed', problem);
-  const {
-    failedIssuanceAttempts: _f,
-    lastFailureTime: _l,
-    nextAttemptTime: _n,
-    acme: _a,
-    ...rest
-  } = withoutIssuing(owned);
-  await deps.writeStatus(certificate, { ...rest, revision: outcome.revision });
+  const finished = (current: StoredCertificate): IssuanceStatus => {
+    const {
+      failedIssuanceAttempts: _f,
+      lastFailureTime: _l,
+      nextAttemptTime: _n,
+      acme: _a,
+      ...rest
+    } = withoutIssuing(current === certificate ? owned : ownedStatus(current.status));
+    return { ...rest, revision: outcome.revision };
+  };
+  // The Secret holds the certificate: record it even if another controller wrote in between, as
+  // long as the apiserver still shows this order in flight.
+  const wrote = await writeStatusOnLatest(
+    deps,
+    certificate,
+    finished,
+    (latest) => latest.status?.acme?.orderURL === orderURL,
+  );
+  if (!wrote) return { requeueAfter: 1000 };
   // Only now that status records the revision may the key's other copy go.
   await dropNextKey(deps.secrets, certificate.metadata);
   await deps.setFinalizer(certificate, false);

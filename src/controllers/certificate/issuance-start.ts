@@ -5,12 +5,17 @@ import type { V1Secret } from '@kubernetes/client-node';
 import { ariCertificateId } from '../../acme/ari.ts';
 import { isAcmeProblem } from '../../acme/errors.ts';
 import type { AcmeOrder, AcmePort, NewOrder } from '../../acme/port.ts';
-import { isConflict } from '../../kube/errors.ts';
 import { refOf } from '../../kube/object-ref.ts';
 import { secretValue } from '../../kube/secrets.ts';
 import type { Result } from '../../runtime/controller.ts';
 import type { AcmeClients } from './acme-clients.ts';
-import { issuerOf, solversFor, type IssuanceDeps, type StoredCertificate } from './issuance-context.ts';
+import {
+  issuerOf,
+  solversFor,
+  writeStatusOnLatest,
+  type IssuanceDeps,
+  type StoredCertificate,
+} from './issuance-context.ts';
 import {
   manualTrigger,
   ownedStatus,
@@ -125,7 +130,14 @@ async function startOrder(
       challenges: [],
     },
   });
-  await recordOrder(deps, fresh, recorded);
+  // An order placed at the CA must be recorded: a conflict with another writer is written again on
+  // the newer version while it still has no order (else it would be placed twice).
+  await writeStatusOnLatest(
+    deps,
+    fresh,
+    recorded,
+    (latest) => !latest.status?.acme?.orderURL && latest.metadata.generation === fresh.metadata.generation,
+  );
   const why = `${verdict.reason}: ${verdict.message}`;
   deps.recorder.normal(
     refOf(certificate),
@@ -133,35 +145,6 @@ async function startOrder(
     `created ACME order ${order.url} for revision ${revision} (${why})`,
   );
   return { requeueAfter: 0 };
-}
-
-const RECORD_ORDER_TRIES = 5;
-
-/**
- * Writes the order just placed into status. Another writer (the challenge cleanup, readiness) may
- * have changed the object since the fresh read: an order the CA has placed must not be lost to that
- * conflict (it would be placed again), so read again and record it there, as long as the object
- * still has no order and the same generation.
- */
-async function recordOrder(
-  deps: IssuanceDeps,
-  fresh: StoredCertificate,
-  recorded: (current: StoredCertificate) => IssuanceStatus,
-): Promise<void> {
-  let current = fresh;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await deps.writeStatus(current, recorded(current));
-      return;
-    } catch (err) {
-      if (!isConflict(err) || attempt >= RECORD_ORDER_TRIES) throw err;
-    }
-    const again = (await deps.readCertificate(current.metadata.name, current.metadata.namespace)) as
-      StoredCertificate | undefined;
-    if (!again || again.status?.acme?.orderURL || again.metadata.generation !== fresh.metadata.generation)
-      return;
-    current = again;
-  }
 }
 
 /**
