@@ -22,7 +22,8 @@ describe('http-01 issuance', () => {
     expect(tls.chainVerdict).toEqual({ valid: true });
     expect(tls.leaf.dnsNames).toEqual([HOST]);
     expect(tls.keyMatches).toBe(true);
-    expect(await certStatus(ns, 'app', '{.status.revision}')).toBe('1');
+    // Ready follows the Secret; the revision comes with the issuance's own write, just after it.
+    await expect.poll(() => certStatus(ns, 'app', '{.status.revision}'), { timeout: 30_000 }).toBe('1');
     await expect.poll(() => solverObjects(ns), { timeout: 60_000 }).toEqual([]);
   });
 
