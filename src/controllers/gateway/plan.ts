@@ -12,7 +12,8 @@ import {
   type Problem,
   type ShimDefaults,
 } from '../ingress/options.ts';
-import { deletion, isOlder, needsUpdate, type Action, type DesiredCertificate } from '../ingress/plan.ts';
+import { deletion, type Action, type DesiredCertificate } from '../ingress/plan.ts';
+import { certificateActions } from '../ingress/shim-actions.ts';
 import { GATEWAY_API_GROUP, GATEWAY_API_VERSION, type Gateway, type GatewayListener } from './types.ts';
 
 /** A Gateway as stored (name, namespace and uid set). */
@@ -171,52 +172,20 @@ export function planGateway(input: GatewayPlanInput): GatewayPlan {
   }
   if (badConfig.length > 0) return { actions: [], badConfig, warnings: [] };
 
-  const actions: Action[] = [];
-  const byName = new Map(input.certificates.map((c) => [c.metadata.name, c]));
-  for (const want of desired) {
-    const rivals = input.gateways.filter(
-      (other) =>
-        other.metadata?.uid !== gateway.metadata.uid &&
-        wantsCertificates(other.metadata?.annotations ?? {}, defaults) &&
-        claimedSecretNames(other).includes(want.name),
-    );
-    if (rivals.length > 0) {
-      const names = rivals.map((r) => r.metadata?.name ?? '').sort();
-      warnings.push(
-        `Secret ${want.name} is also claimed by Gateway ${names.join(', ')}: one Certificate can have only ` +
-          'one Gateway, so give each Gateway its own Secret',
-      );
-    }
-    const existing = byName.get(want.name);
-    if (!existing) {
-      if (rivals.every((r) => isOlder(gateway, r))) actions.push({ type: 'create', certificate: want });
-      continue;
-    }
-    if (controllingGateway(existing)?.uid !== gateway.metadata.uid) {
-      const controller = (
-        existing.metadata as { ownerReferences?: V1OwnerReference[] }
-      ).ownerReferences?.find((r) => r.controller);
-      warnings.push(
-        `Certificate ${want.name} exists and is not controlled by this Gateway` +
-          `${controller ? ` (its controller is ${controller.kind} ${controller.name})` : ''}: it was left unchanged`,
-      );
-      continue;
-    }
-    if (needsUpdate(existing, want)) {
-      actions.push({
-        type: 'update',
-        certificate: want,
-        resourceVersion: existing.metadata.resourceVersion ?? '',
-      });
-    }
-  }
-  const wanted = new Set(desired.map((d) => d.name));
-  for (const certificate of owned) {
-    if (!wanted.has(certificate.metadata.name ?? '')) {
-      actions.push(deletion(certificate, 'no listener of the Gateway names its Secret any more'));
-    }
-  }
-  return { actions, badConfig: [], warnings };
+  const decided = certificateActions({
+    owner: gateway,
+    kind: 'Gateway',
+    secretAdvice: 'give each Gateway its own Secret',
+    desired,
+    certificates: input.certificates,
+    siblings: input.gateways.filter((other) =>
+      wantsCertificates(other.metadata?.annotations ?? {}, defaults),
+    ),
+    claimedSecretNames,
+    controllerOf: controllingGateway,
+    prunedBecause: 'no listener of the Gateway names its Secret any more',
+  });
+  return { actions: decided.actions, badConfig: [], warnings: [...warnings, ...decided.warnings] };
 }
 
 /** A spec problem of one Secret's Certificate, named by the Gateway field it comes from. */

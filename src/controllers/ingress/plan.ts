@@ -7,6 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { certificateSpec, type Certificate, type CertificateSpecInput } from '../../api/certificate.ts';
 import { formatFieldPath } from '../../api/field-path.ts';
 import { ANNOTATION_CHALLENGE_TYPE, ANNOTATION_HTTP01_INGRESS_CLASS } from '../../api/group.ts';
+import { certificateActions } from './shim-actions.ts';
 import { readIngressOptions, wantsCertificates, type Problem, type ShimDefaults } from './options.ts';
 
 /** An Ingress as stored (name, namespace and uid set). */
@@ -119,52 +120,20 @@ export function planIngress(input: PlanInput): Plan {
   });
   if (badConfig.length > 0) return { actions: [], badConfig, conflicts: [] };
 
-  const actions: Action[] = [];
-  const conflicts: string[] = [];
-  const byName = new Map(input.certificates.map((c) => [c.metadata.name, c]));
-  for (const want of desired) {
-    const rivals = input.ingresses.filter(
-      (other) =>
-        other.metadata?.uid !== ingress.metadata.uid &&
-        wantsCertificates(other.metadata?.annotations ?? {}, defaults) &&
-        claimedSecretNames(other).includes(want.name),
-    );
-    if (rivals.length > 0) {
-      const names = rivals.map((r) => r.metadata?.name ?? '').sort();
-      conflicts.push(
-        `Secret ${want.name} is also claimed by Ingress ${names.join(', ')}: one Certificate can have only ` +
-          'one Ingress, so give each Ingress its own secretName',
-      );
-    }
-    const existing = byName.get(want.name);
-    if (!existing) {
-      // Of several claimants only the first-created makes the Certificate; none takes it from another.
-      if (rivals.every((r) => isOlder(ingress, r))) actions.push({ type: 'create', certificate: want });
-      continue;
-    }
-    if (controllingIngress(existing)?.uid !== ingress.metadata.uid) {
-      const controller = controllingIngress(existing);
-      conflicts.push(
-        `Certificate ${want.name} exists and is not controlled by this Ingress` +
-          `${controller ? ` (its controller is Ingress ${controller.name})` : ''}: it was left unchanged`,
-      );
-      continue;
-    }
-    if (needsUpdate(existing, want)) {
-      actions.push({
-        type: 'update',
-        certificate: want,
-        resourceVersion: existing.metadata.resourceVersion ?? '',
-      });
-    }
-  }
-  const wanted = new Set(desired.map((d) => d.name));
-  for (const owned of ownedCertificates) {
-    if (!wanted.has(owned.metadata.name ?? '')) {
-      actions.push(deletion(owned, 'its tls entry is no longer in the Ingress'));
-    }
-  }
-  return { actions, badConfig: [], conflicts };
+  const { actions, warnings } = certificateActions({
+    owner: ingress,
+    kind: 'Ingress',
+    secretAdvice: 'give each Ingress its own secretName',
+    desired,
+    certificates: input.certificates,
+    siblings: input.ingresses.filter((other) =>
+      wantsCertificates(other.metadata?.annotations ?? {}, defaults),
+    ),
+    claimedSecretNames,
+    controllerOf: controllingIngress,
+    prunedBecause: 'its tls entry is no longer in the Ingress',
+  });
+  return { actions, badConfig: [], conflicts: warnings };
 }
 
 interface Entry {
