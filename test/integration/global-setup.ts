@@ -13,7 +13,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const started = Date.now();
   const testbed = await Testbed.start();
   const ingress = testbed.info.ingress ? `, ingress ${testbed.info.ingress.httpUrl}` : '';
-  console.log(`testbed up in ${Date.now() - started} ms (${testbed.info.apiserverUrl}${ingress})`);
+  const pods = testbed.info.podRunner ? `, acme6 pods run as ${testbed.info.podRunner.runtime}` : '';
+  console.log(`testbed up in ${Date.now() - started} ms (${testbed.info.apiserverUrl}${ingress}${pods})`);
   project.provide('testbed', testbed.info);
   return () => testbed.stop();
 }

@@ -11,7 +11,13 @@ import { loadYaml, type V1Container, type V1DaemonSet, type V1Pod } from '@kuber
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http01Solver } from '../../src/api/solver.ts';
 import { buildSolverObjects, SOLVER_PORT, SOLVER_UID } from '../../src/solvers/http01/resources.ts';
-import { builtImage, OciContainer, unpackImage, type UnpackedImage } from '../testbed/oci-runtime.ts';
+import {
+  builtImage,
+  OciContainer,
+  unpackCacheDir,
+  unpackImageCached,
+  type UnpackedImage,
+} from '../testbed/oci-runtime.ts';
 import { ociSpec } from '../testbed/oci-spec.ts';
 import { NODE_IP, PodAddressPool, type PodSandbox } from '../testbed/pod-network.ts';
 import { containerEnv } from '../testbed/pod-spec.ts';
@@ -58,7 +64,7 @@ describe('the acme6 image under runc', () => {
 
   beforeAll(async () => {
     const { layout, tag } = builtImage();
-    image = await unpackImage(layout, tag, join(dir, 'image'));
+    image = await unpackImageCached(layout, tag, unpackCacheDir());
   }, 120_000);
 
   afterAll(async () => {
@@ -146,7 +152,7 @@ describe('the acme6 image under runc', () => {
     expect(BigInt(`0x${inside.CapBnd}`)).toBe(0n);
     expect(inside.NoNewPrivs).toBe('1');
     await expect(container.exec(['touch', '/app/written'])).rejects.toThrow(/Read-only file system/);
-    expect(readFileSync(join(dir, 'image/rootfs/etc/os-release'), 'utf8')).toMatch(/bookworm/);
+    expect(readFileSync(join(image.rootfs, 'etc/os-release'), 'utf8')).toMatch(/bookworm/);
   });
 
   // The DaemonSet's container as shipped: root with NET_ADMIN only, read-only root filesystem.

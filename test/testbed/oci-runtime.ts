@@ -1,12 +1,26 @@
 // The acme6 image run by a real OCI runtime (runc): the image's OCI layout (make image) is unpacked
-// once, and each container gets its own bundle whose config.json comes from oci-spec.ts. A read-only
-// container shares the unpacked root filesystem; a writable one gets an overlay on top of it.
+// once per manifest digest into a cache shared by all testbeds, and each container gets its own
+// bundle whose config.json comes from oci-spec.ts. A read-only container binds the unpacked root
+// filesystem itself (runc mounts it read-only); a writable one gets an overlay on top of it.
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ImageConfig } from './oci-spec.ts';
 import { repoRoot } from './paths.ts';
+import type { PodRuntimeFacts } from './pod-runtime.ts';
 import { ManagedProcess, type Exit, type Stoppable } from './process.ts';
 
 const run = promisify(execFile);
@@ -31,24 +45,120 @@ interface Descriptor {
 const blob = (layout: string, digest: string): unknown =>
   JSON.parse(readFileSync(join(layout, 'blobs', ...digest.split(':')), 'utf8'));
 
-/** Reads the image config of `tag` from an OCI layout (index -> manifest -> config blob). */
-export function readImageConfig(layout: string, tag: string): ImageConfig {
+/** Whether `make image` has left an OCI layout at `layout`. */
+export function imageLayoutExists(layout: string): boolean {
+  return existsSync(join(layout, 'index.json'));
+}
+
+/** The manifest digest `tag` points to in an OCI layout (`sha256:...`): the image's identity. */
+export function manifestDigest(layout: string, tag: string): string {
   const { manifests } = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as {
     manifests: Descriptor[];
   };
   const entry = manifests.find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === tag);
   if (!entry) throw new Error(`no tag ${tag} in ${layout}`);
-  const manifest = blob(layout, entry.digest) as { config: Descriptor };
+  return entry.digest;
+}
+
+/** Reads the image config of `tag` from an OCI layout (index -> manifest -> config blob). */
+export function readImageConfig(layout: string, tag: string): ImageConfig {
+  const manifest = blob(layout, manifestDigest(layout, tag)) as { config: Descriptor };
   return (blob(layout, manifest.config.digest) as { config: ImageConfig }).config;
+}
+
+/** Newest modification time (ms) of the files under `path` that pass `keep`. */
+function newestMtime(path: string, keep: (name: string) => boolean): number {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (!stat) return 0;
+  if (!stat.isDirectory()) return keep(path) ? stat.mtimeMs : 0;
+  let newest = 0;
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry), keep));
+  return newest;
+}
+
+/** Whether `program` is on the PATH. */
+const onPath = (program: string): boolean =>
+  (process.env.PATH ?? '').split(delimiter).some((dir) => dir && existsSync(join(dir, program)));
+
+/** What choosePodRuntime needs to know: the image, its age against the sources (tests aside), runc. */
+export function podRuntimeFacts(layout: string): PodRuntimeFacts {
+  const index = statSync(join(layout, 'index.json'), { throwIfNoEntry: false });
+  const sources = Math.max(
+    newestMtime(join(repoRoot, 'src'), (name) => !name.endsWith('.test.ts')),
+    newestMtime(join(repoRoot, 'package.json'), () => true),
+    newestMtime(join(repoRoot, 'package-lock.json'), () => true),
+  );
+  return {
+    imageBuilt: index !== undefined,
+    runcFound: onPath('runc'),
+    ...(index && { imageBuiltAtMs: index.mtimeMs, sourcesChangedAtMs: sources }),
+  };
 }
 
 /** Unpacks `layout:tag` into `dir` (umoci); fails with a hint when `make image` has not run. */
 export async function unpackImage(layout: string, tag: string, dir: string): Promise<UnpackedImage> {
-  if (!existsSync(join(layout, 'index.json'))) {
-    throw new Error(`no OCI image layout in ${layout}: run make image first`);
-  }
+  if (!imageLayoutExists(layout)) throw new Error(`no OCI image layout in ${layout}: run make image first`);
   await run('umoci', ['unpack', '--image', `${layout}:${tag}`, dir], { maxBuffer: 16 << 20 });
   return { rootfs: join(dir, 'rootfs'), config: readImageConfig(layout, tag) };
+}
+
+/** Where testbeds keep unpacked images, outside the repository (ACME6_IMAGE_UNPACK_CACHE overrides). */
+export function unpackCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return (
+    env.ACME6_IMAGE_UNPACK_CACHE ??
+    join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'acme6/image-unpacked')
+  );
+}
+
+// An unpacked image nobody started a container from for this long is removed (each commit's image has
+// a new digest, and a rootfs is about 280 MB); every container start marks its image as used.
+const unusedUnpackMs = 2 * 60 * 60_000;
+
+/** Marks an unpacked image as in use, so pruneUnpackCache leaves it alone. */
+export function touchUnpacked(image: UnpackedImage): void {
+  const now = new Date();
+  utimesSync(join(image.rootfs, '..'), now, now);
+}
+
+/** Removes unpacked images (and abandoned unpack directories) unused for two hours. */
+export function pruneUnpackCache(cacheDir: string, keep: string, nowMs = Date.now()): void {
+  for (const name of existsSync(cacheDir) ? readdirSync(cacheDir) : []) {
+    const path = join(cacheDir, name);
+    if (path === keep) continue;
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (stat && nowMs - stat.mtimeMs > unusedUnpackMs) rmSync(path, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Unpacks `layout:tag` once per manifest digest under `cacheDir` and reuses it afterwards: testbeds
+ * only read the root filesystem (read-only containers bind it, writable ones overlay it). Parallel
+ * testbeds unpack into their own temporary directory and the first rename wins.
+ */
+export async function unpackImageCached(
+  layout: string,
+  tag: string,
+  cacheDir: string,
+): Promise<UnpackedImage> {
+  if (!imageLayoutExists(layout)) throw new Error(`no OCI image layout in ${layout}: run make image first`);
+  const target = join(cacheDir, manifestDigest(layout, tag).replace(':', '-'));
+  const config = readImageConfig(layout, tag);
+  if (!existsSync(join(target, 'rootfs'))) {
+    mkdirSync(cacheDir, { recursive: true });
+    const temporary = mkdtempSync(join(cacheDir, '.unpacking-'));
+    try {
+      await unpackImage(layout, tag, join(temporary, 'image'));
+      renameSync(join(temporary, 'image'), target);
+    } catch (err) {
+      if (!existsSync(join(target, 'rootfs'))) throw err; // a parallel testbed won the rename
+    } finally {
+      rmSync(temporary, { recursive: true, force: true });
+    }
+  }
+  const image = { rootfs: join(target, 'rootfs'), config };
+  touchUnpacked(image);
+  pruneUnpackCache(cacheDir, target);
+  return image;
 }
 
 /** One container run by `runc run` in the foreground; its output goes to `logFile`. */
@@ -113,6 +223,16 @@ export class OciContainer implements Stoppable {
 
   get pid(): number | undefined {
     return this.process.pid;
+  }
+
+  /** `container <id>`, for messages. */
+  get name(): string {
+    return this.process.name;
+  }
+
+  /** Where the container's output goes. */
+  get logFile(): string {
+    return this.process.logFile;
   }
 
   get running(): boolean {

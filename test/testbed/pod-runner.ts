@@ -3,8 +3,9 @@
 // in the pod's own network namespace, and reports status through pods/status, so kube-controller-
 // manager fills EndpointSlices as in a real cluster. Deleting a pod stops its process. The image
 // contract is in DATAPLANE.md; the pure rules are in pod-spec.ts, oci-spec.ts and pod-status.ts.
-// With ACME6_TESTBED_POD_RUNTIME=image, acme6 pods run the built image (make image) under runc with
-// their security context applied (oci-runtime.ts); by default they run as local Node processes.
+// acme6 pods run the built image (make image) under runc with their security context applied
+// (oci-runtime.ts); only with ACME6_TESTBED_POD_RUNTIME=process they run as local Node processes, and
+// a missing or stale image fails the start (pod-runtime.ts) rather than falling back.
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
@@ -28,11 +29,22 @@ import {
   type PodSandbox,
 } from './pod-network.ts';
 import { ManagedProcess, type Exit, type Stoppable } from './process.ts';
-import { builtImage, OciContainer, unpackImage, type UnpackedImage } from './oci-runtime.ts';
+import {
+  builtImage,
+  OciContainer,
+  podRuntimeFacts,
+  touchUnpacked,
+  unpackCacheDir,
+  unpackImageCached,
+  type UnpackedImage,
+} from './oci-runtime.ts';
+import { choosePodRuntime, type PodRuntime } from './pod-runtime.ts';
 import { ociSpec } from './oci-spec.ts';
 import { randomBytes } from 'node:crypto';
 import { tcpConnects } from './tcp.ts';
 import type { TlsOptions } from './https.ts';
+
+export type { PodRuntime } from './pod-runtime.ts';
 
 /** How tests find the runner; serialisable (part of TestbedInfo). */
 export interface PodRunnerInfo {
@@ -54,17 +66,6 @@ const programs: ProgramPaths = {
   acme6Entry: join(repoRoot, 'src/cmd/acme6.ts'),
   httpEchoEntry: join(repoRoot, 'test/testbed/http-echo.ts'),
 };
-
-/** How acme6 pods run: the built image under runc, or a local Node process (the default). */
-export type PodRuntime = 'image' | 'process';
-
-export function podRuntimeFromEnv(env: NodeJS.ProcessEnv = process.env): PodRuntime {
-  const value = env.ACME6_TESTBED_POD_RUNTIME ?? 'process';
-  if (value !== 'image' && value !== 'process') {
-    throw new Error(`ACME6_TESTBED_POD_RUNTIME must be image or process, not ${value}`);
-  }
-  return value;
-}
 
 /** A pod's running container: a local process or an OCI container. */
 interface ContainerProcess extends Stoppable {
@@ -122,13 +123,15 @@ export class PodRunner implements Stoppable {
         'the pod runner needs root to make network namespaces; start the testbed with podRunner: false',
       );
     }
-    const runtime = podRuntimeFromEnv();
+    const { layout, tag } = builtImage();
+    const runtime = choosePodRuntime(process.env, podRuntimeFacts(layout));
     await reapOrphanedSandboxes();
     const runner = new PodRunner(new KubeRest(apiserverUrl, tls), dir, runtime);
     if (runtime === 'image') {
-      const { layout, tag } = builtImage();
-      runner.image = await unpackImage(layout, tag, join(dir, 'image'));
-      runner.log(`acme6 pods run ${layout}:${tag} under runc`);
+      runner.image = await unpackImageCached(layout, tag, unpackCacheDir());
+      runner.log(`acme6 pods run ${layout}:${tag} (unpacked in ${runner.image.rootfs}) under runc`);
+    } else {
+      runner.log('acme6 pods run as local Node processes (ACME6_TESTBED_POD_RUNTIME=process)');
     }
     await runner.registerNode();
     runner.heartbeat = setInterval(
@@ -388,6 +391,7 @@ export class PodRunner implements Stoppable {
     const pod = entry.pod;
     const sandbox = entry.sandbox as PodSandbox;
     const image = this.image as UnpackedImage;
+    touchUnpacked(image);
     const container = pod.spec?.containers[0] ?? { name: '' };
     const spec = ociSpec(image.config, pod, container, env, {
       rootfs: image.rootfs,

@@ -113,7 +113,11 @@ function hasEnded(pid: number): boolean {
 export async function waitUntil(
   what: string,
   check: () => Promise<boolean>,
-  opts: { timeoutMs: number; intervalMs?: number; process?: ManagedProcess },
+  opts: {
+    timeoutMs: number;
+    intervalMs?: number;
+    process?: Pick<ManagedProcess, 'name' | 'running' | 'tail'>;
+  },
 ): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
   for (;;) {
