@@ -94,4 +94,16 @@ describe('a container as an OCI runtime spec', () => {
     expect(() => build(pod({ name: 'c', securityContext: { privileged: true } }))).toThrow(/privileged/);
     expect(() => build(pod({ name: 'c', command: ['sh'] }))).toThrow(/command is not supported/);
   });
+
+  it('shares the caller network namespace without a sandbox, and binds files read-only', () => {
+    const container = { name: 'c' };
+    const spec = ociSpec(image, pod(container), container, new Map(), {
+      rootfs: '/r',
+      readOnlyBinds: [{ source: '/tmp/t/kubeconfig', destination: '/var/run/acme6/kubeconfig' }],
+    }) as unknown as Spec & { mounts: { destination: string; type: string; options?: string[] }[] };
+    expect(spec.linux.namespaces.map((n) => n.type)).not.toContain('network');
+    const bind = spec.mounts.find((m) => m.destination === '/var/run/acme6/kubeconfig');
+    expect(bind).toMatchObject({ type: 'bind', source: '/tmp/t/kubeconfig' });
+    expect(bind?.options).toContain('ro');
+  });
 });

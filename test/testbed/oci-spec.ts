@@ -15,8 +15,13 @@ export interface ImageConfig {
 /** Where the container runs: its root filesystem and the pod sandbox's network namespace. */
 export interface ContainerPlacement {
   rootfs: string;
-  /** /run/netns/NAME of the pod sandbox. */
-  netnsPath: string;
+  /**
+   * /run/netns/NAME of the pod sandbox; without it the container shares the caller's network
+   * namespace (as a hostNetwork pod shares the node's), e.g. to reach servers on the host's loopback.
+   */
+  netnsPath?: string;
+  /** Host files or directories bound read-only into the container, as a Secret volume would be. */
+  readOnlyBinds?: { source: string; destination: string }[];
 }
 
 // containerd's default capability set (what a container gets before `drop` and `add`).
@@ -133,6 +138,12 @@ export function ociSpec(
         options: ['nosuid', 'noexec', 'nodev'],
       },
       { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+      ...(placement.readOnlyBinds ?? []).map(({ source, destination }) => ({
+        destination,
+        type: 'bind',
+        source,
+        options: ['rbind', 'ro', 'nosuid', 'nodev', 'noexec'],
+      })),
     ],
     linux: {
       namespaces: [
@@ -140,7 +151,7 @@ export function ociSpec(
         { type: 'ipc' },
         { type: 'uts' },
         { type: 'mount' },
-        { type: 'network', path: placement.netnsPath },
+        ...(placement.netnsPath ? [{ type: 'network', path: placement.netnsPath }] : []),
       ],
       maskedPaths: [
         '/proc/kcore',
