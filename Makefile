@@ -54,7 +54,8 @@ testbed-up: deps testbed
 testbed-down: deps
 	node test/testbed/cli.ts down
 
-demo: deps testbed
+# Builds only what the demo needs (no Helm), printing each step with its expected duration.
+demo: deps
 	bash hack/demo.sh
 
 # acme6's controller against the bare lego client on one testbed (docs/performance.md).

@@ -21,11 +21,13 @@ export GOFLAGS=-mod=mod GOTOOLCHAIN=local
 
 log() { printf '[testbed-build] %s\n' "$*" >&2; }
 
-# build_once NAME DIR FUNCTION: runs FUNCTION to fill DIR unless DIR/.complete exists.
+# build_once NAME DIR FUNCTION EXPECTED: runs FUNCTION to fill DIR unless DIR/.complete exists;
+# EXPECTED is about what a cold build took on the 2-core development machine.
 build_once() {
-  local name=$1 dir=$2 fn=$3
-  if [[ -f $dir/.complete ]]; then log "$name: cached in $dir"; return; fi
-  log "$name: building into $dir"
+  local name=$1 dir=$2 fn=$3 expected=$4
+  step=$((step + 1))
+  if [[ -f $dir/.complete ]]; then log "[$step/5] $name: cached in $dir"; return; fi
+  log "[$step/5] $name: building from its Go module into $dir ($expected on 2 cores)"
   local start=$SECONDS
   rm -rf "$dir" "$dir.tmp"; mkdir -p "$dir.tmp"
   "$fn" "$dir.tmp"
@@ -135,12 +137,12 @@ etcd_dir=$cache/etcd-$ETCD_VERSION
 pebble_dir=$cache/pebble-$PEBBLE_VERSION
 traefik_dir=$cache/traefik-$TRAEFIK_VERSION
 gateway_dir=$cache/gateway-api-$GATEWAY_API_VERSION
-total=$SECONDS
-build_once "pebble $PEBBLE_VERSION" "$pebble_dir" build_pebble
-build_once "etcd $ETCD_VERSION" "$etcd_dir" build_etcd
-build_once "kubernetes $K8S_VERSION" "$k8s_dir" build_kubernetes
-build_once "traefik $TRAEFIK_VERSION" "$traefik_dir" build_traefik
-build_once "gateway-api $GATEWAY_API_VERSION" "$gateway_dir" build_gateway_api
+total=$SECONDS step=0
+build_once "pebble $PEBBLE_VERSION" "$pebble_dir" build_pebble "about 1 min"
+build_once "etcd $ETCD_VERSION" "$etcd_dir" build_etcd "about 1 min"
+build_once "kube-apiserver, kube-controller-manager, kubectl $K8S_VERSION" "$k8s_dir" build_kubernetes "about 7 min"
+build_once "traefik $TRAEFIK_VERSION" "$traefik_dir" build_traefik "about 10 min"
+build_once "gateway-api $GATEWAY_API_VERSION CRDs" "$gateway_dir" build_gateway_api "a few seconds"
 log "all testbed binaries ready ($((SECONDS - total)) s)"
 printf 'KUBERNETES_BIN=%s\nETCD_BIN=%s\nPEBBLE_BIN=%s\nTRAEFIK_BIN=%s\nGATEWAY_API=%s\n' \
   "$k8s_dir" "$etcd_dir" "$pebble_dir" "$traefik_dir" "$gateway_dir"
