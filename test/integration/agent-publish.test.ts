@@ -20,6 +20,8 @@ import { runCommand } from '../../src/agent/runner.ts';
 import { statusConfigMapName, statusDataKey } from '../../src/agent/status.ts';
 import { ANNOTATION_EXPOSE_IPV6, ANNOTATION_EXPOSE_PORTS } from '../../src/api/group.ts';
 import { repoRoot } from '../testbed/paths.ts';
+import { startAgentContainer } from '../testbed/image-container.ts';
+import type { OciContainer } from '../testbed/oci-runtime.ts';
 import { ManagedProcess, waitUntil } from '../testbed/process.ts';
 import { adminKubeConfig, createTestNamespace, eventsOf, testbed } from './kube.ts';
 import {
@@ -31,6 +33,8 @@ import {
   TOPOLOGY,
   type NodeProgram,
 } from './netns.ts';
+
+type AgentProcess = ManagedProcess | OciContainer;
 
 const { client: CLIENT, node: NODE, nodeUla: NODE_ULA, pod: POD } = TOPOLOGY;
 const RESYNC = '20s';
@@ -80,7 +84,7 @@ describe.each<Backend>(['nft', 'legacy'])('acme6 agent on a %s node', (backend) 
   let node = '';
   let pod = '';
   let namespace = '';
-  let agent: ManagedProcess | undefined;
+  let agent: AgentProcess | undefined;
   let bridge: { close(): Promise<void> } | undefined;
   let core: k8s.CoreV1Api;
   let discovery: k8s.DiscoveryV1Api;
@@ -91,20 +95,37 @@ describe.each<Backend>(['nft', 'legacy'])('acme6 agent on a %s node', (backend) 
     (await exec(ns, process.execPath, ['-e', udpProgram(host, port, sourcePort)])).trim();
   const save = () => exec(node, bin.save);
 
-  async function startAgent(): Promise<ManagedProcess> {
+  // As the testbed runs pods: the DaemonSet's container from the image under runc (root with
+  // NET_ADMIN only, read-only root) in the node namespace, or a local process with
+  // ACME6_TESTBED_POD_RUNTIME=process. The legacy node runs the agent as a process either way: the
+  // shipped capabilities lack the NET_RAW ip6tables-legacy needs (image-runtime.test.ts shows it).
+  async function startAgent(): Promise<AgentProcess> {
     const tb = testbed();
+    const fromImage = backend === 'nft' && tb.podRunner?.runtime === 'image';
     const log = join(tb.dir, `agent-${nodeName}-${Date.now()}.log`);
-    const proc = new ManagedProcess(
-      'acme6 agent',
-      'ip',
-      [
-        ...['netns', 'exec', node, process.execPath, join(repoRoot, 'src/cmd/acme6.ts'), 'agent'],
-        ...['--kubeconfig', tb.kubeconfigFile, '--node-name', nodeName, '--backend', backend],
-        ...['--resync-period', RESYNC, '--canary-period', '1s', '--min-sync-interval', '200ms'],
-        ...['--log-level', 'debug', '--status-namespace', namespace],
-      ],
-      log,
-    );
+    const flags = (kubeconfig: string): string[] => [
+      ...['--kubeconfig', kubeconfig, '--node-name', nodeName, '--backend', backend],
+      ...['--resync-period', RESYNC, '--canary-period', '1s', '--min-sync-interval', '200ms'],
+      ...['--log-level', 'debug', '--status-namespace', namespace],
+    ];
+    const proc = fromImage
+      ? await startAgentContainer({
+          nodeName,
+          netns: node,
+          kubeconfig: tb.kubeconfigFile,
+          args: (mounted) => ['agent', ...flags(mounted)],
+          dir: tb.dir,
+          logFile: log,
+        })
+      : new ManagedProcess(
+          'acme6 agent',
+          'ip',
+          [
+            ...['netns', 'exec', node, process.execPath, join(repoRoot, 'src/cmd/acme6.ts'), 'agent'],
+            ...flags(tb.kubeconfigFile),
+          ],
+          log,
+        );
     await waitUntil(
       'agent start',
       () => Promise.resolve(readFileSync(log, 'utf8').includes('"msg":"agent started"')),

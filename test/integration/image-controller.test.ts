@@ -10,23 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadYaml, type V1Container, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  builtImage,
-  OciContainer,
-  unpackCacheDir,
-  unpackImageCached,
-  type UnpackedImage,
-} from '../testbed/oci-runtime.ts';
-import { ociSpec } from '../testbed/oci-spec.ts';
+import { CONTAINER_FILES, startImageContainer } from '../testbed/image-container.ts';
+import type { OciContainer } from '../testbed/oci-runtime.ts';
 import { repoRoot } from '../testbed/paths.ts';
-import { containerEnv } from '../testbed/pod-spec.ts';
 import { waitUntil } from '../testbed/process.ts';
 import { apply, certificate, dns01Issuer, tlsSecret } from './certificate-dns01.ts';
 import { TEST_DEFAULTS } from './controller-process.ts';
 import { ACME6_NAMESPACE, SERVICE_ACCOUNTS, serviceAccountKubeconfig } from './deploy-rbac.ts';
 import { createTestNamespace, kubectl } from './kube.ts';
 
-const SECRET_MOUNT = '/mnt/acme6';
 const IMAGE_UID = 65532;
 
 /** Uid, gid and capability sets from a /proc/PID/status text. */
@@ -57,13 +49,10 @@ function shippedControllerPod(): V1Pod {
 
 describe('the acme6 controller from the image', () => {
   const dir = mkdtempSync(join(tmpdir(), 'acme6-image-controller-'));
-  let image: UnpackedImage;
   let controller: OciContainer | undefined;
   let ns: string;
 
   beforeAll(async () => {
-    const { layout, tag } = builtImage();
-    image = await unpackImageCached(layout, tag, unpackCacheDir());
     ns = await createTestNamespace('image-ctrl');
 
     // The token as the pod would see it: readable by the image user only, mounted read-only.
@@ -80,23 +69,17 @@ describe('the acme6 controller from the image', () => {
       args: [
         'controller',
         '--leader-elect',
-        `--kubeconfig=${SECRET_MOUNT}/kubeconfig`,
+        `--kubeconfig=${CONTAINER_FILES}/kubeconfig`,
         '--log-level=debug',
         ...TEST_DEFAULTS,
       ],
     };
-    const env = containerEnv(pod, container, { podIP: '127.0.0.1', hostIP: '127.0.0.1' });
-    const id = `acme6-ctrl-${randomBytes(4).toString('hex')}`;
-    controller = await OciContainer.start({
-      id,
-      runtimeRoot: join(dir, 'runc'),
-      bundle: join(dir, 'bundles', id),
-      rootfs: image.rootfs,
-      spec: ociSpec(image.config, pod, container, env, {
-        rootfs: image.rootfs,
-        readOnlyBinds: [{ source: secrets, destination: SECRET_MOUNT }],
-      }),
+    controller = await startImageContainer({
+      pod,
+      container,
+      dir,
       logFile: join(dir, 'controller.log'),
+      readOnlyBinds: [{ source: secrets, destination: CONTAINER_FILES }],
     });
     const running = controller;
     await waitUntil(
@@ -120,7 +103,7 @@ describe('the acme6 controller from the image', () => {
     expect(BigInt(`0x${inside.CapBnd}`)).toBe(0n);
     expect(inside.NoNewPrivs).toBe('1');
     await expect(running.exec(['touch', '/app/written'])).rejects.toThrow(/Read-only file system/);
-    const kubeconfig = await running.exec(['cat', `${SECRET_MOUNT}/kubeconfig`]);
+    const kubeconfig = await running.exec(['cat', `${CONTAINER_FILES}/kubeconfig`]);
     expect(kubeconfig).toContain(`system:serviceaccount:${ACME6_NAMESPACE}:${SERVICE_ACCOUNTS.controller}`);
     expect(kubeconfig).not.toMatch(/client-key|client-certificate/);
   });

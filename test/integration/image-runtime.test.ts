@@ -209,4 +209,34 @@ describe('the acme6 image under runc', () => {
     expect(exit.code, output).not.toBe(0);
     expect(output).toMatch(/ip6tables.*(Permission denied|not permitted)/is);
   });
+
+  // Found by running the agent from the image: ip6tables-legacy opens a raw socket, so on a node
+  // whose xtables backend is legacy the shipped capabilities (NET_ADMIN only) are not enough. These
+  // pin down what the shipped DaemonSet lacks; when deploy/ adds NET_RAW, the first one must change.
+  it('with the shipped capabilities the agent cannot drive ip6tables-legacy (it needs NET_RAW too)', async () => {
+    const args = ['agent', '--cleanup', '--node-name=image-test', '--backend=legacy'];
+    const { container, log } = await start(pod('agent-legacy', { ...agentContainer(), env: [], args }));
+    const exit = await container.exited;
+    const output = readFileSync(log, 'utf8');
+    expect(exit.code, output).not.toBe(0);
+    expect(output).toContain('ip6tables-legacy-save -t nat failed');
+    expect(output).toContain('Permission denied (you must be root)');
+  });
+
+  it('with NET_ADMIN and NET_RAW the agent drives ip6tables-legacy (exit 0)', async () => {
+    const shipped = agentContainer();
+    const args = ['agent', '--cleanup', '--node-name=image-test', '--backend=legacy'];
+    const withNetRaw = {
+      ...shipped,
+      env: [],
+      args,
+      securityContext: {
+        ...shipped.securityContext,
+        capabilities: { drop: ['ALL'], add: ['NET_ADMIN', 'NET_RAW'] },
+      },
+    };
+    const { container, log } = await start(pod('agent-legacy-raw', withNetRaw));
+    const exit = await container.exited;
+    expect(exit.code, readFileSync(log, 'utf8')).toBe(0);
+  });
 });
