@@ -48,7 +48,8 @@ test-integration: deps testbed image
 	  vitest run --project integration; status=$$?; \
 	  bash hack/testbed/leftovers.sh check $$snapshot || status=1; rm -f $$snapshot; exit $$status
 
-testbed-up: deps testbed
+# The testbed's pod runner runs acme6 pods from the image (ACME6_TESTBED_POD_RUNTIME=process: not).
+testbed-up: deps testbed image
 	node test/testbed/cli.ts up
 
 testbed-down: deps
