@@ -3,7 +3,8 @@
 // ip6tables-nft and ip6tables-legacy (one ip6tables-restore each, as syncRules does), and, as the
 // baseline, the same ip6tables rules through one `ip6tables` call per rule (the docker-ipv6nat way).
 // Then the native table alone with 10x the ports. Needs root.
-//   npm run bench:agent      (ACME6_BENCH_PORTS=N: size, default 1000; ACME6_BENCH_BASELINE=0 skips the per-rule runs)
+//   npm run bench:agent   (ACME6_BENCH_PORTS=N: size, default 1000; ACME6_BENCH_RUNS=N: repetitions, default 3;
+//                          ACME6_BENCH_BASELINE=0 skips the per-rule runs)
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -20,6 +21,8 @@ import { ANNOTATION_EXPOSE_IPV6 } from '../src/api/group.ts';
 
 const PORTS = Number(process.env.ACME6_BENCH_PORTS ?? 1000);
 const BASELINE = process.env.ACME6_BENCH_BASELINE !== '0';
+/** Fresh-namespace repetitions per backend; the median is printed (the machine may be shared). */
+const RUNS = Number(process.env.ACME6_BENCH_RUNS ?? 3);
 const PORTS_PER_SERVICE = 4;
 
 /** `ports` published ports: ports / 4 Services with four TCP ports each, one local ULA pod each. */
@@ -150,12 +153,22 @@ function renderMs(backend: BackendName, natIntent: NatIntent): { ms: number; byt
   return { ms: performance.now() - start, bytes: Buffer.byteLength(payload) };
 }
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+}
+
 const row = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
 
 async function main(): Promise<void> {
-  const cpus = (await import('node:os')).cpus().length;
+  const os = await import('node:os');
+  const cpus = os.cpus().length;
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
   console.log(
-    `acme6 agent apply benchmark: ${PORTS} ports (${PORTS / PORTS_PER_SERVICE} Services x ${PORTS_PER_SERVICE} TCP ports), ${cpus} CPUs, ${new Date().toISOString()}`,
+    `acme6 agent apply benchmark, median of ${RUNS} runs, load average ${load} at start: ${PORTS} ports (${PORTS / PORTS_PER_SERVICE} Services x ${PORTS_PER_SERVICE} TCP ports), ${cpus} CPUs, ${new Date().toISOString()}`,
   );
   console.log('');
   console.log(
@@ -178,8 +191,12 @@ async function main(): Promise<void> {
   ];
   for (const [backend, ports] of runs) {
     const natIntent = intent(ports);
+    renderMs(backend, natIntent); // warm-up: the first render pays for the JIT
     const render = renderMs(backend, natIntent);
-    const timing = await timeInNetns(backend, 'sync', ports);
+    const timings: Timing[] = [];
+    for (let run = 0; run < RUNS; run++) timings.push(await timeInNetns(backend, 'sync', ports));
+    const apply = median(timings.map((t) => t.apply));
+    const update = median(timings.map((t) => t.update ?? 0));
     let baseline = 'n/a';
     if (BASELINE && backend !== 'nftables') {
       const calls = perRuleCommands(renderRestore(natIntent)).length;
@@ -191,8 +208,8 @@ async function main(): Promise<void> {
         natIntent.mappings.length.toLocaleString('en'),
         `${render.ms.toFixed(0)} ms`,
         `${(render.bytes / 1024).toFixed(0)} KiB`,
-        `**${timing.apply.toFixed(0)} ms**`,
-        `${(timing.update ?? 0).toFixed(0)} ms`,
+        `**${apply.toFixed(0)} ms**`,
+        `${update.toFixed(0)} ms`,
         baseline,
       ]),
     );
