@@ -16,6 +16,13 @@ describe('parseAgentFlags', () => {
     });
   });
 
+  it.each(['auto', 'nftables', 'iptables', 'iptables-nft', 'iptables-legacy', 'nft', 'legacy'])(
+    'accepts --backend=%s',
+    (backend) => {
+      expect(parseAgentFlags([`--backend=${backend}`], { NODE_NAME: 'n' })).toMatchObject({ backend });
+    },
+  );
+
   it('rejects a bad probe address', () => {
     expect(parseAgentFlags(['--health-probe-bind-address=nope'], { NODE_NAME: 'n' })).toEqual({
       error: expect.stringMatching(/^--health-probe-bind-address: /) as unknown,
