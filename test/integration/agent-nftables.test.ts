@@ -46,6 +46,25 @@ function intentFor(services: readonly string[], podCIDRs: readonly string[] = ['
   });
 }
 
+/** What a TCP client in `ns` receives from [host]:port: the peer address, TIMEOUT or an error code. */
+async function connectFrom(ns: string, host: string, port: number): Promise<string> {
+  const program = `const s = require('node:net').connect({ host: '${host}', port: ${port} });
+    let out = '';
+    s.setTimeout(1500, () => { console.log('TIMEOUT'); process.exit(0); });
+    s.on('data', (d) => (out += d));
+    s.on('end', () => { console.log(out.trim()); process.exit(0); });
+    s.on('error', (e) => { console.log(e.code); process.exit(0); });`;
+  return (await exec(ns, process.execPath, ['-e', program])).trim();
+}
+
+/** Direct routing from the client to the pod works before any rule (fresh links may drop the first tries). */
+async function expectTopologyReady(client: string): Promise<void> {
+  let direct = '';
+  for (let attempt = 0; attempt < 5 && direct !== CLIENT; attempt++)
+    direct = await connectFrom(client, POD, 9000);
+  expect(direct).toBe(CLIENT);
+}
+
 const FLAGS: Record<BackendName, BackendFlag> = {
   nftables: 'nftables',
   'iptables-nft': 'iptables-nft',
@@ -76,16 +95,7 @@ describe.each<BackendName>(['nftables', 'iptables-nft', 'iptables-legacy'])(
     let pod = '';
     let dataplane: Dataplane;
 
-    /** What a TCP client in `ns` receives from [host]:port: the peer address, TIMEOUT or an error code. */
-    const connect = async (ns: string, host: string, port: number): Promise<string> => {
-      const program = `const s = require('node:net').connect({ host: '${host}', port: ${port} });
-      let out = '';
-      s.setTimeout(1500, () => { console.log('TIMEOUT'); process.exit(0); });
-      s.on('data', (d) => (out += d));
-      s.on('end', () => { console.log(out.trim()); process.exit(0); });
-      s.on('error', (e) => { console.log(e.code); process.exit(0); });`;
-      return (await exec(ns, process.execPath, ['-e', program])).trim();
-    };
+    const connect = connectFrom;
     const fromOutside = (host: string, port: number) => connect(client, host, port);
 
     beforeEach(async () => {
@@ -273,18 +283,10 @@ describe('choosing a backend under a host FORWARD policy of DROP', () => {
     async (variant) => {
       const { client, node, pod } = await createNodeTopology(namespaces);
       programs.push(await spawnNode(pod, POD_SERVERS));
+      await expectTopologyReady(client);
       await exec(node, `ip6tables-${variant}`, ['-w', '-P', 'FORWARD', 'DROP']);
       const probes = execSelectProbes(netnsPrefix(node));
-      const connect = async (host: string, port: number) =>
-        (
-          await exec(client, process.execPath, [
-            '-e',
-            `const s = require('node:net').connect({ host: '${host}', port: ${port} }); let out = '';
-             s.setTimeout(1500, () => { console.log('TIMEOUT'); process.exit(0); });
-             s.on('data', (d) => (out += d)); s.on('end', () => { console.log(out.trim()); process.exit(0); });
-             s.on('error', (e) => { console.log(e.code); process.exit(0); });`,
-          ])
-        ).trim();
+      const connect = (host: string, port: number) => connectFrom(client, host, port);
       // Why nftables alone cannot do it: its table publishes, but the ip6tables FORWARD drops.
       const native = dataplaneFor({ kind: 'nftables', reason: 'test', warnings: [] }, {}, netnsPrefix(node));
       await native.sync(intentFor(['web/shop'], []), 'resync');
@@ -311,6 +313,7 @@ describe('choosing a backend under a host FORWARD policy of DROP', () => {
   it('auto picks nftables on a host whose FORWARD accepts, and moving to it removes the old ip6tables rules', async () => {
     const { client, node, pod } = await createNodeTopology(namespaces);
     programs.push(await spawnNode(pod, POD_SERVERS));
+    await expectTopologyReady(client);
     // A node upgraded from the ip6tables agent: its chains and jumps are there.
     const old = dataplaneFor(await selectBackend('iptables-nft'), {}, netnsPrefix(node));
     await old.sync(intentFor(['web/shop']), 'resync');
@@ -326,13 +329,6 @@ describe('choosing a backend under a host FORWARD policy of DROP', () => {
     expect(after['iptables-nft']).toBe('');
     expect(after['iptables-legacy']).toBe('');
     expect(after.nftables).toContain(`table ${NFT_FAMILY} ${NFT_TABLE}`);
-    const got = await exec(client, process.execPath, [
-      '-e',
-      `const s = require('node:net').connect({ host: '${NODE}', port: 443 }); let out = '';
-       s.setTimeout(1500, () => { console.log('TIMEOUT'); process.exit(0); });
-       s.on('data', (d) => (out += d)); s.on('end', () => { console.log(out.trim()); process.exit(0); });
-       s.on('error', (e) => { console.log(e.code); process.exit(0); });`,
-    ]);
-    expect(got.trim()).toBe(CLIENT);
+    expect(await connectFrom(client, NODE, 443)).toBe(CLIENT);
   });
 });
