@@ -155,11 +155,19 @@ async function nftablesBlocked(
 ): Promise<{ why: string; variant?: Backend } | undefined> {
   const unsupported = await nftUnsupported(probes.command);
   if (unsupported !== undefined) return { why: unsupported };
+  const drop = await xtablesForwardDropNow(probes);
+  if (drop === undefined) return undefined;
+  return { why: `${drop.why}, and only a rule in that chain can accept past it`, variant: drop.variant };
+}
+
+/** Which ip6tables FORWARD chain (either variant) drops by default now, and why; undefined if none. */
+export async function xtablesForwardDropNow(
+  probes: Pick<SelectProbes, 'save'>,
+): Promise<{ why: string; variant: Backend } | undefined> {
   // Without `-t`: legacy would load the filter table's module (and register its hooks) to save it.
   for (const variant of ['nft', 'legacy'] as const) {
     const why = xtablesForwardDrop(variant, await probes.save([`ip6tables-${variant}-save`]));
-    if (why !== undefined)
-      return { why: `${why}, and only a rule in that chain can accept past it`, variant };
+    if (why !== undefined) return { why, variant };
   }
   return undefined;
 }

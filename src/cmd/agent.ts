@@ -4,7 +4,14 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { Agent } from '../agent/agent.ts';
-import { BACKEND_FLAGS, selectBackend, type BackendFlag, type Selection } from '../agent/backend-select.ts';
+import {
+  BACKEND_FLAGS,
+  execSelectProbes,
+  selectBackend,
+  xtablesForwardDropNow,
+  type BackendFlag,
+  type Selection,
+} from '../agent/backend-select.ts';
 import { dataplaneFor } from '../agent/dataplane.ts';
 import { removeLeftovers } from '../agent/leftovers.ts';
 import { checkSysctls, idleReason } from '../agent/sysctl.ts';
@@ -212,6 +219,29 @@ async function run(args: string[], io: Io): Promise<number> {
   let synced = false;
   // Named so /readyz shows the choice: `[+]backend nftables (auto: …) ok`.
   health.addReadinessCheck(`backend ${dataplane.name} (${selection.reason})`, () => undefined);
+  // The native table cannot accept past an ip6tables FORWARD that drops by default; one that
+  // appears after the start (Docker started later) must show, not silently stop published flows.
+  let hostDrop: string | undefined;
+  const watchHost =
+    selection.kind !== 'nftables'
+      ? undefined
+      : setInterval(() => {
+          void xtablesForwardDropNow(execSelectProbes()).then((drop) => {
+            if (drop?.why !== hostDrop && drop !== undefined) {
+              logger.error(
+                { reason: drop.why },
+                'published flows are dropped by the host; restart the agent',
+              );
+            }
+            hostDrop = drop?.why;
+          });
+        }, flags.canaryPeriodMs);
+  watchHost?.unref();
+  health.addReadinessCheck('host-forward', () =>
+    hostDrop === undefined
+      ? undefined
+      : `${hostDrop}, which the nftables backend cannot accept past: restart the agent (--backend=auto then uses ip6tables)`,
+  );
   health.addReadinessCheck('synced', () => (synced ? undefined : 'the first sync has not finished'));
   const agent = new Agent({
     kubeConfig,
@@ -229,6 +259,7 @@ async function run(args: string[], io: Io): Promise<number> {
   const stopped = signalled.then(async (signal) => {
     logger.info({ signal }, 'stopping; the rules stay in place');
     abort.abort();
+    if (watchHost !== undefined) clearInterval(watchHost);
     await agent.stop();
     await shutdown();
   });

@@ -236,6 +236,34 @@ describe.each<Backend | 'nftables'>(['nft', 'legacy', 'nftables'])('acme6 agent 
     expect((await exec(node, bin.save)).includes(CHAIN_PREFIX)).toBe(!native);
   });
 
+  it.runIf(native)(
+    'on nftables, an ip6tables FORWARD DROP that appears later fails readiness, saying why',
+    async () => {
+      const readyz = async () =>
+        (
+          await exec(node, process.execPath, [
+            '-e',
+            `fetch('http://127.0.0.1:9404/readyz').then(async (r) => console.log(r.status + ' ' + (await r.text())))`,
+          ])
+        ).trim();
+      expect(await readyz()).toMatch(/^200 .*\[\+\]backend nftables \(chosen by --backend=nftables\) ok/s);
+      await exec(node, 'ip6tables-nft', ['-w', '-P', 'FORWARD', 'DROP']);
+      try {
+        await waitUntil(
+          'readiness names the drop',
+          async () => (await readyz()).includes('[-]host-forward failed'),
+          {
+            timeoutMs: 10_000,
+          },
+        );
+        expect(await readyz()).toContain('ip6tables-nft FORWARD has policy DROP');
+      } finally {
+        await exec(node, 'ip6tables-nft', ['-w', '-P', 'FORWARD', 'ACCEPT']);
+      }
+      await waitUntil('ready again', async () => (await readyz()).startsWith('200 '), { timeoutMs: 10_000 });
+    },
+  );
+
   it('writes its status ConfigMap and Events, and a Warning naming the annotation it cannot honour', async () => {
     const expected =
       `${nodeName}/[${NODE}]:443/TCP -> [${POD}]:8443, ` + `${nodeName}/[${NODE}]:5353/UDP -> [${POD}]:9053`;
