@@ -17,10 +17,9 @@ import { realClock, type Clock } from '../runtime/clock.ts';
 import type { ResilientInformer } from '../runtime/informer.ts';
 import { createKubeInformer } from '../runtime/kube-informer.ts';
 import type { Logger } from '../runtime/logger.ts';
-import { canaryPresent, RuleSyncer } from './apply.ts';
+import type { Dataplane } from './dataplane.ts';
 import { deleteFlows, staleFlows } from './conntrack.ts';
 import { buildIntent, type Mapping, type NatIntent, type NodeFacts, type Problem } from './model.ts';
-import type { NetfilterRunner } from './runner.ts';
 import {
   LABEL_PUBLISHED_STATUS,
   publishedChanges,
@@ -35,12 +34,11 @@ export interface AgentOptions {
   readonly kubeConfig: KubeConfig;
   readonly logger: Logger;
   readonly recorder: EventRecorder;
-  readonly runner: NetfilterRunner;
+  /** The netfilter backend to write through (xtablesDataplane or nftablesDataplane). */
+  readonly dataplane: Dataplane;
   readonly nodeName: string;
   /** Publish on this address only, instead of every global IPv6 address of the Node. */
   readonly nodeAddress?: string;
-  /** SNAT pod egress to this address instead of MASQUERADE. */
-  readonly snatAddress?: string;
   /** Namespace of this node's status ConfigMap (the agent's own). */
   readonly statusNamespace: string;
   /** Prefix for `conntrack` (tests); empty in production. */
@@ -62,7 +60,6 @@ export class Agent {
   private readonly nodes: ResilientInformer<V1Node & KubernetesObject>;
   private readonly core: CoreV1Api;
   private readonly loop: SyncLoop;
-  private readonly rules: RuleSyncer;
   /** What the status ConfigMap says now (`ns/name` → value), and its data as last written. */
   private published = new Map<string, string>();
   private writtenData: string | undefined;
@@ -96,16 +93,12 @@ export class Agent {
       (s) => this.core.listNode(s),
       { name: 'node', fieldSelector: `metadata.name=${options.nodeName}`, ...common },
     );
-    this.rules = new RuleSyncer(
-      options.runner,
-      options.snatAddress ? { snatAddress: options.snatAddress } : {},
-    );
     this.loop = new SyncLoop({
       clock,
       logger: options.logger,
       sync: (reason) => this.sync(reason),
       // Nothing published means nothing installed, so there is nothing to lose to a flush.
-      canary: () => (this.mappings.length === 0 ? Promise.resolve(true) : canaryPresent(options.runner)),
+      canary: () => (this.mappings.length === 0 ? Promise.resolve(true) : options.dataplane.canary()),
       minIntervalMs: options.minSyncIntervalMs,
       resyncPeriodMs: options.resyncPeriodMs,
       canaryPeriodMs: options.canaryPeriodMs,
@@ -171,7 +164,7 @@ export class Agent {
     }
     const started = Date.now();
     const intent = buildIntent({ node, services: this.services.list(), endpointSlices: this.slices.list() });
-    const stats = await this.rules.sync(intent, reason);
+    const stats = await this.o.dataplane.sync(intent, reason);
     if (stats === undefined) {
       this.o.logger.debug({ reason, mappings: intent.mappings.length }, 'unchanged; nothing applied');
       this.done();
@@ -186,11 +179,11 @@ export class Agent {
         reason,
         mappings: intent.mappings.length,
         problems: intent.problems.length,
-        jumpsInserted: stats.jumpsInserted,
-        chainsDeleted: stats.chainsDeleted.length,
+        backend: this.o.dataplane.name,
+        ...stats.detail,
         conntrackTargets: stale.length,
         flowsDeleted,
-        restoreBytes: stats.restoreBytes,
+        bytes: stats.bytes,
         ms: Date.now() - started,
       },
       'synced',

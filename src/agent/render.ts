@@ -88,10 +88,7 @@ export function chainsFromSave(save: string): ChainRef[] {
 
 /** Renders the whole desired state of the agent's chains as one restore payload (nat, then filter). */
 export function renderRestore(intent: NatIntent, options: RenderOptions = {}): string {
-  for (const m of intent.mappings) assertMapping(m);
-  if (options.snatAddress !== undefined && !isGlobalUnicast(options.snatAddress)) {
-    throw new Error(`egress SNAT address ${options.snatAddress} is not a global IPv6 address`);
-  }
+  assertRenderable(intent, options);
   const wanted = wantedChains(intent);
   const stale = staleChains(options.existingChains ?? [], wanted);
   const byService = groupByService(intent.mappings);
@@ -197,6 +194,14 @@ function portMatch(protocol: Mapping['protocol'], port: number): string {
 function comment(text: string): string {
   // Names are DNS labels, so a double quote cannot appear; strip it anyway rather than break quoting.
   return `-m comment --comment "${text.replaceAll('"', '')}"`;
+}
+
+/** Throws unless every mapping and the SNAT address are safe to render (for every backend). */
+export function assertRenderable(intent: NatIntent, options: RenderOptions): void {
+  for (const m of intent.mappings) assertMapping(m);
+  if (options.snatAddress !== undefined && !isGlobalUnicast(options.snatAddress)) {
+    throw new Error(`egress SNAT address ${options.snatAddress} is not a global IPv6 address`);
+  }
 }
 
 // The model only yields ULA pods and global node addresses; re-check so a caller's hand-made

@@ -16,6 +16,13 @@ describe('parseAgentFlags', () => {
     });
   });
 
+  it.each(['auto', 'nftables', 'iptables', 'iptables-nft', 'iptables-legacy', 'nft', 'legacy'])(
+    'accepts --backend=%s',
+    (backend) => {
+      expect(parseAgentFlags([`--backend=${backend}`], { NODE_NAME: 'n' })).toMatchObject({ backend });
+    },
+  );
+
   it('rejects a bad probe address', () => {
     expect(parseAgentFlags(['--health-probe-bind-address=nope'], { NODE_NAME: 'n' })).toEqual({
       error: expect.stringMatching(/^--health-probe-bind-address: /) as unknown,
@@ -49,7 +56,8 @@ describe('parseAgentFlags', () => {
     [['--node-name=a', '--node-address=fd00::1'], '--node-address must be a global unicast IPv6 address'],
     [['--node-name=a', '--snat-address=192.0.2.1'], '--snat-address must be a global unicast IPv6 address'],
     [['--node-name=a', '--resync-period=10'], '--resync-period must be a Go duration'],
-    [['--node-name=a', '--backend=iptables'], '--backend must be auto, nft or legacy'],
+    [['--node-name=a', '--backend=xtables'], '--backend must be one of auto, nftables, iptables'],
+    [['--node-name=a', '--backend=nftable'], '--backend must be one of auto, nftables, iptables'],
     [['--node-name=a', '--bogus'], "Unknown option '--bogus'"],
   ])('rejects %j', (args, message) => {
     const r = parseAgentFlags(args, {});

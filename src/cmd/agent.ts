@@ -4,9 +4,16 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { Agent } from '../agent/agent.ts';
-import { binariesFor, detectBackend, type Backend } from '../agent/backend.ts';
-import { cleanupRules } from '../agent/cleanup.ts';
-import { execRunner } from '../agent/runner.ts';
+import {
+  BACKEND_FLAGS,
+  execSelectProbes,
+  selectBackend,
+  xtablesForwardDropNow,
+  type BackendFlag,
+  type Selection,
+} from '../agent/backend-select.ts';
+import { dataplaneFor } from '../agent/dataplane.ts';
+import { removeLeftovers } from '../agent/leftovers.ts';
 import { checkSysctls, idleReason } from '../agent/sysctl.ts';
 import { parseGoDuration } from '../api/duration.ts';
 import { KubeEventRecorder } from '../kube/events.ts';
@@ -27,10 +34,14 @@ const usage = `usage: acme6 agent [flags]
   --resync-period DURATION     full resync period (default 30s)
   --min-sync-interval DURATION at most one sync per interval; bursts collapse (default 1s)
   --canary-period DURATION     how often to check that our rules are still there (default 5s)
-  --backend auto|nft|legacy    xtables backend (default auto: follow the host)
+  --backend B                  auto, nftables or iptables (default auto: nftables where nft and the
+                               kernel support it and no ip6tables FORWARD drops by default, else
+                               iptables); iptables follows the host's xtables variant, iptables-nft /
+                               iptables-legacy (old spellings: nft / legacy) pick one
   --health-probe-bind-address ADDR
                                serve /healthz and /readyz here; 0 turns it off (default :9404)
-  --cleanup                    remove every chain and jump the agent installed, then exit
+  --cleanup                    remove everything the agent installed (its nftables table, its
+                               chains and jumps in both ip6tables variants), then exit
   --log-level LEVEL            debug, info, warn or error (default info)
 `;
 
@@ -44,7 +55,7 @@ export interface AgentFlags {
   resyncPeriodMs: number;
   minSyncIntervalMs: number;
   canaryPeriodMs: number;
-  backend: Backend | 'auto';
+  backend: BackendFlag;
   cleanup: boolean;
   logLevel: string;
   healthProbeBindAddress: BindAddress | 'disabled';
@@ -112,8 +123,8 @@ export function parseAgentFlags(
     }
     durations[flag] = ms;
   }
-  if (!['auto', 'nft', 'legacy'].includes(values.backend)) {
-    return { error: `--backend must be auto, nft or legacy, not "${values.backend}"` };
+  if (!(BACKEND_FLAGS as readonly string[]).includes(values.backend)) {
+    return { error: `--backend must be one of ${BACKEND_FLAGS.join(', ')}, not "${values.backend}"` };
   }
   if (!['debug', 'info', 'warn', 'error'].includes(values['log-level'])) {
     return { error: `--log-level must be debug, info, warn or error, not "${values['log-level']}"` };
@@ -149,19 +160,23 @@ async function run(args: string[], io: Io): Promise<number> {
   }
   const logger = createLogger({ level: flags.logLevel, name: 'acme6-agent' });
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
-  // One backend for the whole run: save, restore and -C/-I must all talk to the same tables.
-  const backend =
-    flags.backend === 'auto'
-      ? await detectBackend()
-      : { backend: flags.backend, binaries: binariesFor(flags.backend), reason: 'chosen by --backend' };
-  logger.info({ backend: backend.backend, reason: backend.reason }, 'xtables backend');
-  const runner = execRunner({ binaries: backend.binaries });
-
   if (flags.cleanup) {
-    const removed = await cleanupRules(runner);
-    logger.info(removed, 'cleanup done');
+    logger.info(await removeLeftovers(undefined), 'cleanup done');
     return 0;
   }
+  // One backend for the whole run: every write and check must talk to the same tables.
+  let selection: Selection;
+  try {
+    selection = await selectBackend(flags.backend);
+  } catch (err) {
+    io.err.write(`acme6 agent: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const dataplane = dataplaneFor(selection, flags.snatAddress ? { snatAddress: flags.snatAddress } : {});
+  logger.info({ backend: dataplane.name, reason: selection.reason }, 'netfilter backend');
+  if (selection.kind === 'nftables') for (const warning of selection.warnings) logger.warn({}, warning);
+  // A node upgraded from the ip6tables agent (or switched back) keeps no second set of our rules.
+  logger.info(await removeLeftovers(dataplane.name), 'removed rules of the other backends');
 
   const sysctls = checkSysctls();
   for (const warning of sysctls.warnings) logger.warn({}, warning);
@@ -202,16 +217,40 @@ async function run(args: string[], io: Io): Promise<number> {
   }
 
   let synced = false;
+  // Named so /readyz shows the choice: `[+]backend nftables (auto: …) ok`.
+  health.addReadinessCheck(`backend ${dataplane.name} (${selection.reason})`, () => undefined);
+  // The native table cannot accept past an ip6tables FORWARD that drops by default; one that
+  // appears after the start (Docker started later) must show, not silently stop published flows.
+  let hostDrop: string | undefined;
+  const watchHost =
+    selection.kind !== 'nftables'
+      ? undefined
+      : setInterval(() => {
+          void xtablesForwardDropNow(execSelectProbes()).then((drop) => {
+            if (drop?.why !== hostDrop && drop !== undefined) {
+              logger.error(
+                { reason: drop.why },
+                'published flows are dropped by the host; restart the agent',
+              );
+            }
+            hostDrop = drop?.why;
+          });
+        }, flags.canaryPeriodMs);
+  watchHost?.unref();
+  health.addReadinessCheck('host-forward', () =>
+    hostDrop === undefined
+      ? undefined
+      : `${hostDrop}, which the nftables backend cannot accept past: restart the agent (--backend=auto then uses ip6tables)`,
+  );
   health.addReadinessCheck('synced', () => (synced ? undefined : 'the first sync has not finished'));
   const agent = new Agent({
     kubeConfig,
     logger,
     recorder,
-    runner,
+    dataplane,
     nodeName: flags.nodeName,
     statusNamespace: flags.statusNamespace,
     ...(flags.nodeAddress ? { nodeAddress: flags.nodeAddress } : {}),
-    ...(flags.snatAddress ? { snatAddress: flags.snatAddress } : {}),
     minSyncIntervalMs: flags.minSyncIntervalMs,
     resyncPeriodMs: flags.resyncPeriodMs,
     canaryPeriodMs: flags.canaryPeriodMs,
@@ -220,6 +259,7 @@ async function run(args: string[], io: Io): Promise<number> {
   const stopped = signalled.then(async (signal) => {
     logger.info({ signal }, 'stopping; the rules stay in place');
     abort.abort();
+    if (watchHost !== undefined) clearInterval(watchHost);
     await agent.stop();
     await shutdown();
   });

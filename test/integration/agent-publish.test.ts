@@ -54,6 +54,17 @@ const POD_SERVERS = `const net = require('node:net');
   moved.on('message', (m, r) => moved.send('moved ' + r.address + '\\n', r.port, r.address));
   moved.bind(9054, '::', up);`;
 
+/** Another component's nftables table, which the agent must leave alone. */
+const OTHER_NFT_TABLE = [
+  'table ip6 other {',
+  '  chain pre {',
+  '    type nat hook prerouting priority dstnat; policy accept;',
+  '    ip6 saddr 2001:db8:99::/64 return',
+  '  }',
+  '}',
+  '',
+].join('\n');
+
 const INTERNET_SERVER = `require('node:net').createServer((c) => c.end(c.remoteAddress + '\\n'))
   .listen(8080, '::', () => console.log('ready'));`;
 
@@ -75,10 +86,12 @@ function udpProgram(host: string, port: number, sourcePort = 0): string {
     s.bind(${sourcePort}, () => s.send('hello', ${port}, '${host}'));`;
 }
 
-describe.each<Backend>(['nft', 'legacy'])('acme6 agent on a %s node', (backend) => {
+// `nft` and `legacy`: the ip6tables variants; `nftables`: the native table.
+describe.each<Backend | 'nftables'>(['nft', 'legacy', 'nftables'])('acme6 agent on a %s node', (backend) => {
+  const native = backend === 'nftables';
   const namespaces = new NetnsTracker();
   const programs: NodeProgram[] = [];
-  const bin = binariesFor(backend);
+  const bin = binariesFor(backend === 'legacy' ? 'legacy' : 'nft');
   const nodeName = `agent-${backend}-${randomBytes(3).toString('hex')}`;
   let client = '';
   let node = '';
@@ -93,7 +106,8 @@ describe.each<Backend>(['nft', 'legacy'])('acme6 agent on a %s node', (backend) 
     (await exec(ns, process.execPath, ['-e', tcpProgram(host, port)])).trim();
   const udp = async (ns: string, host: string, port: number, sourcePort = 0) =>
     (await exec(ns, process.execPath, ['-e', udpProgram(host, port, sourcePort)])).trim();
-  const save = () => exec(node, bin.save);
+  /** Everything installed in the node ns, as the backend lists it. */
+  const save = () => (native ? exec(node, 'nft', ['list', 'ruleset']) : exec(node, bin.save));
 
   // As the testbed runs pods: the DaemonSet's container from the image under runc (root with
   // NET_ADMIN only, read-only root) in the node namespace, or a local process with
@@ -231,6 +245,46 @@ describe.each<Backend>(['nft', 'legacy'])('acme6 agent on a %s node', (backend) 
     expect(await tcp(client, POD, 8443)).toBe('TIMEOUT');
   });
 
+  it('logs the backend it chose and why, and writes only through that one', async () => {
+    const log = readFileSync(agent?.logFile ?? '', 'utf8');
+    const line = log.split('\n').find((l) => l.includes('"msg":"netfilter backend"'));
+    expect(JSON.parse(line ?? '{}')).toMatchObject({
+      backend: native ? 'nftables' : `iptables-${backend}`,
+      reason: `chosen by --backend=${backend}`,
+    });
+    const table = await runCommand(['ip', 'netns', 'exec', node, 'nft', 'list', 'table', 'ip6', 'acme6']);
+    expect(table.exitCode === 0).toBe(native);
+    expect((await exec(node, bin.save)).includes(CHAIN_PREFIX)).toBe(!native);
+  });
+
+  it.runIf(native)(
+    'on nftables, an ip6tables FORWARD DROP that appears later fails readiness, saying why',
+    async () => {
+      const readyz = async () =>
+        (
+          await exec(node, process.execPath, [
+            '-e',
+            `fetch('http://127.0.0.1:9404/readyz').then(async (r) => console.log(r.status + ' ' + (await r.text())))`,
+          ])
+        ).trim();
+      expect(await readyz()).toMatch(/^200 .*\[\+\]backend nftables \(chosen by --backend=nftables\) ok/s);
+      await exec(node, 'ip6tables-nft', ['-w', '-P', 'FORWARD', 'DROP']);
+      try {
+        await waitUntil(
+          'readiness names the drop',
+          async () => (await readyz()).includes('[-]host-forward failed'),
+          {
+            timeoutMs: 10_000,
+          },
+        );
+        expect(await readyz()).toContain('ip6tables-nft FORWARD has policy DROP');
+      } finally {
+        await exec(node, 'ip6tables-nft', ['-w', '-P', 'FORWARD', 'ACCEPT']);
+      }
+      await waitUntil('ready again', async () => (await readyz()).startsWith('200 '), { timeoutMs: 10_000 });
+    },
+  );
+
   it('writes its status ConfigMap and Events, and a Warning naming the annotation it cannot honour', async () => {
     const expected =
       `${nodeName}/[${NODE}]:443/TCP -> [${POD}]:8443, ` + `${nodeName}/[${NODE}]:5353/UDP -> [${POD}]:9053`;
@@ -277,16 +331,15 @@ describe.each<Backend>(['nft', 'legacy'])('acme6 agent on a %s node', (backend) 
     // it noticed (the canary) rather than a connection attempt racing it.
     const canaryLines = () => readFileSync(agent?.logFile ?? '', 'utf8').split('canary gone').length - 1;
     const before = canaryLines();
-    await exec(node, bin.iptables, ['-w', '-t', 'nat', '-F']);
+    if (native) await exec(node, 'nft', ['flush', 'ruleset']);
+    else await exec(node, bin.iptables, ['-w', '-t', 'nat', '-F']);
     const flushedAt = Date.now();
     await waitUntil(
       'canary noticed and service restored',
       async () => canaryLines() > before && (await tcp(client, NODE, 443)) === CLIENT,
       { timeoutMs: 25_000, intervalMs: 100, ...(agent ? { process: agent } : {}) },
     );
-    console.log(
-      `[${backend}] restored ${Date.now() - flushedAt} ms after ip6tables -t nat -F (resync ${RESYNC})`,
-    );
+    console.log(`[${backend}] restored ${Date.now() - flushedAt} ms after a flush (resync ${RESYNC})`);
   });
 
   it('an established TCP connection survives an agent restart, and SIGTERM leaves the rules', async () => {
@@ -344,32 +397,31 @@ describe.each<Backend>(['nft', 'legacy'])('acme6 agent on a %s node', (backend) 
 
   it('removing the annotation of the last published Service removes all our rules and nothing else', async () => {
     // A foreign chain and rule the agent must not touch.
-    await exec(node, bin.iptables, ['-w', '-t', 'nat', '-N', 'OTHER-CHAIN']);
-    await exec(node, bin.iptables, [
-      '-w',
-      '-t',
-      'nat',
-      '-A',
-      'OTHER-CHAIN',
-      '-s',
-      '2001:db8:99::/64',
-      '-j',
-      'RETURN',
-    ]);
-    await exec(node, bin.iptables, ['-w', '-t', 'nat', '-A', 'PREROUTING', '-j', 'OTHER-CHAIN']);
+    if (native) {
+      await exec(node, 'nft', ['-f', '-'], OTHER_NFT_TABLE);
+    } else {
+      await exec(node, bin.iptables, ['-w', '-t', 'nat', '-N', 'OTHER-CHAIN']);
+      await exec(node, bin.iptables, [
+        ...['-w', '-t', 'nat', '-A', 'OTHER-CHAIN', '-s', '2001:db8:99::/64', '-j', 'RETURN'],
+      ]);
+      await exec(node, bin.iptables, ['-w', '-t', 'nat', '-A', 'PREROUTING', '-j', 'OTHER-CHAIN']);
+    }
     const foreign = (text: string) =>
-      text
-        .split('\n')
-        .filter((l) => l.includes('OTHER-CHAIN') || (l.startsWith('-A') && !l.includes('acme6')));
+      native
+        ? text.slice(text.indexOf('table ip6 other'))
+        : text
+            .split('\n')
+            .filter((l) => l.includes('OTHER-CHAIN') || (l.startsWith('-A') && !l.includes('acme6')));
     const before = await save();
-    const chain = serviceChain(`${namespace}/web`);
-    expect(before).toContain(`:${chain}`);
+    const chain = native ? 'table ip6 acme6' : `:${serviceChain(`${namespace}/web`)}`;
+    expect(before).toContain(chain);
+    expect(foreign(before)).not.toEqual(native ? '' : []);
 
     await core.patchNamespacedService(
       { name: 'web', namespace, body: { metadata: { annotations: { [ANNOTATION_EXPOSE_IPV6]: null } } } },
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
     );
-    await waitUntil('service chain removed', async () => !(await save()).includes(chain), {
+    await waitUntil('our rules removed', async () => !(await save()).includes(chain), {
       timeoutMs: 10_000,
     });
     const after = await save();
@@ -378,6 +430,7 @@ describe.each<Backend>(['nft', 'legacy'])('acme6 agent on a %s node', (backend) 
     // It was the only published Service: nothing of ours stays, not even the hooks.
     expect(after.split('\n').filter((l) => l.includes(`"${HOOK_COMMENT}"`))).toEqual([]);
     expect(after).not.toContain(`:${CHAIN_PREFIX}`);
+    expect(after).not.toContain('acme6');
     expect(await tcp(client, NODE, 443)).toBe('ECONNREFUSED');
     await waitUntil('status entry removed', async () => (await publishedStatus('web')) === undefined, {
       timeoutMs: 10_000,
@@ -393,7 +446,11 @@ describe.each<Backend>(['nft', 'legacy'])('acme6 agent on a %s node', (backend) 
 
   it('--cleanup removes every chain and jump of ours and nothing else', async () => {
     await agent?.stop();
+    // Something of ours again (the last Service is gone, so the agent left nothing).
+    if (native) await exec(node, 'nft', ['-f', '-'], 'table ip6 acme6 {\n  chain x {\n  }\n}\n');
+    else await exec(node, bin.iptables, ['-w', '-t', 'nat', '-N', `${CHAIN_PREFIX}CANARY`]);
     const before = await save();
+    expect(before).toContain(native ? 'table ip6 acme6' : CHAIN_PREFIX);
     const r = await runCommand([
       ...['ip', 'netns', 'exec', node, process.execPath, join(repoRoot, 'src/cmd/acme6.ts')],
       ...['agent', '--cleanup', '--backend', backend],
@@ -402,6 +459,11 @@ describe.each<Backend>(['nft', 'legacy'])('acme6 agent on a %s node', (backend) 
     const after = await save();
     expect(after).not.toContain(CHAIN_PREFIX);
     expect(after).not.toContain(HOOK_COMMENT);
+    expect(after).not.toContain('table ip6 acme6');
+    if (native) {
+      expect(after).toContain('table ip6 other');
+      return;
+    }
     const notOurs = (text: string) =>
       text
         .split('\n')
