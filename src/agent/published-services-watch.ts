@@ -81,8 +81,18 @@ export class PublishedServicesWatch {
 
   /** Watches metadata, then the Services that ask to be published; resolves once all have listed. */
   async start(signal?: AbortSignal): Promise<void> {
-    const reconcile = (): void => this.reconcile();
-    this.metadata.addHandler({ onAdd: reconcile, onUpdate: reconcile, onDelete: reconcile });
+    // One Service at a time once synced; the first full pass runs below.
+    const one = (meta: ServiceMeta, exists: boolean): void => {
+      if (!this.metadata.hasSynced()) return;
+      const key = serviceKey(meta);
+      const wanted = exists && wantsPublishing(meta) ? [key] : [];
+      this.apply(watchChanges(this.watched.has(key) ? [key] : [], wanted));
+    };
+    this.metadata.addHandler({
+      onAdd: (meta) => one(meta, true),
+      onUpdate: (meta) => one(meta, true),
+      onDelete: (meta) => one(meta, false),
+    });
     this.metadata.start();
     if (!(await this.metadata.waitForSync(signal))) throw new Error('informer service-metadata did not sync');
     this.reconcile();
@@ -134,12 +144,15 @@ export class PublishedServicesWatch {
     return { serviceMetadata: this.metadata.list().length, services, endpointSlices };
   }
 
-  /** Starts the watches of Services that now ask to be published and stops those that no longer do. */
+  /** Starts the watches of every Service that asks to be published and stops the others'. */
   private reconcile(): void {
-    if (this.stopped || !this.metadata.hasSynced()) return;
-    const wanted = this.metadata.list().filter(wantsPublishing).map(serviceKey);
-    const { start, stop } = watchChanges(this.watched.keys(), wanted);
-    if (start.length === 0 && stop.length === 0) return;
+    this.apply(
+      watchChanges(this.watched.keys(), this.metadata.list().filter(wantsPublishing).map(serviceKey)),
+    );
+  }
+
+  private apply({ start, stop }: { start: string[]; stop: string[] }): void {
+    if (this.stopped || (start.length === 0 && stop.length === 0)) return;
     for (const key of stop) {
       const w = this.watched.get(key);
       this.watched.delete(key);
