@@ -66,6 +66,7 @@ interface Row {
   metadata: number;
   rssMb: number;
   medianMs: number;
+  p90Ms: number;
   maxMs: number;
 }
 
@@ -160,6 +161,7 @@ async function main(): Promise<void> {
         'metadata-only objects sent',
         'RSS MB',
         'slice change → kernel, median ms',
+        'p90 ms',
         'max ms',
       ],
       rows.map((r) => [
@@ -170,6 +172,7 @@ async function main(): Promise<void> {
         r.metadata,
         fixed(r.rssMb),
         r.medianMs,
+        r.p90Ms,
         r.maxMs,
       ]),
     ),
@@ -242,8 +245,17 @@ async function measure(
       latencies.push(Number(answer));
     }
     latencies.sort((a, b) => a - b);
-    const medianMs = latencies[Math.floor((latencies.length - 1) / 2)] ?? NaN;
-    return { fullServices, fullSlices, metadata, rssMb, medianMs, maxMs: latencies.at(-1) ?? NaN };
+    log(`latencies (ms, sorted): ${latencies.join(' ')}`);
+    const at = (q: number): number => latencies[Math.ceil(q * latencies.length) - 1] ?? NaN;
+    return {
+      fullServices,
+      fullSlices,
+      metadata,
+      rssMb,
+      medianMs: at(0.5),
+      p90Ms: at(0.9),
+      maxMs: latencies.at(-1) ?? NaN,
+    };
   } finally {
     await poller?.stop();
     await agent?.stop();
