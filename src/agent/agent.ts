@@ -1,15 +1,8 @@
-// The node agent: informers for Services, EndpointSlices and its own Node feed the pure model; the
+// The node agent: the Services that ask to be published, their EndpointSlices (published-services-
+// watch.ts: metadata of every Service, full objects only of those) and its own Node feed the pure model; the
 // SyncLoop decides when; each sync writes the rules in one restore, clears the conntrack entries of
 // mappings that changed, and reports on the Services (Events, this node's status annotation).
-import {
-  CoreV1Api,
-  DiscoveryV1Api,
-  type KubeConfig,
-  type KubernetesObject,
-  type V1EndpointSlice,
-  type V1Node,
-  type V1Service,
-} from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type KubernetesObject, type V1Node } from '@kubernetes/client-node';
 import type { EventRecorder } from '../kube/events.ts';
 import { apiErrorMessage, isNotFound } from '../kube/errors.ts';
 import { refOf } from '../kube/object-ref.ts';
@@ -20,6 +13,7 @@ import type { Logger } from '../runtime/logger.ts';
 import type { Dataplane } from './dataplane.ts';
 import { deleteFlows, staleFlows } from './conntrack.ts';
 import { buildIntent, type Mapping, type NatIntent, type NodeFacts, type Problem } from './model.ts';
+import { PublishedServicesWatch } from './published-services-watch.ts';
 import {
   LABEL_PUBLISHED_STATUS,
   publishedChanges,
@@ -28,6 +22,7 @@ import {
   statusConfigMapName,
 } from './status.ts';
 import { SyncLoop, type SyncReason } from './sync-loop.ts';
+import type { ServiceMeta } from './watch-selection.ts';
 
 /** How an agent is configured (see `acme6 agent --help`). */
 export interface AgentOptions {
@@ -55,8 +50,7 @@ export const agentFieldManager = (node: string): string => `acme6-agent-${node}`
 /** A running agent; start() resolves after the first sync. */
 export class Agent {
   private readonly o: AgentOptions;
-  private readonly services: ResilientInformer<V1Service & KubernetesObject>;
-  private readonly slices: ResilientInformer<V1EndpointSlice & KubernetesObject>;
+  private readonly watch: PublishedServicesWatch;
   private readonly nodes: ResilientInformer<V1Node & KubernetesObject>;
   private readonly core: CoreV1Api;
   private readonly loop: SyncLoop;
@@ -72,21 +66,12 @@ export class Agent {
     this.o = options;
     const clock = options.clock ?? realClock;
     this.core = options.kubeConfig.makeApiClient(CoreV1Api);
-    const discovery = options.kubeConfig.makeApiClient(DiscoveryV1Api);
     const common = { logger: options.logger, clock };
-    this.services = createKubeInformer<V1Service & KubernetesObject>(
-      options.kubeConfig,
-      '/api/v1/services',
-      (s) => this.core.listServiceForAllNamespaces(s),
-      { name: 'services', ...common },
-    );
-    this.slices = createKubeInformer<V1EndpointSlice & KubernetesObject>(
-      options.kubeConfig,
-      '/apis/discovery.k8s.io/v1/endpointslices',
-      (s) => discovery.listEndpointSliceForAllNamespaces(s),
-      // Only slices that belong to a Service are of interest.
-      { name: 'endpointslices', labelSelector: 'kubernetes.io/service-name', ...common },
-    );
+    this.watch = new PublishedServicesWatch({
+      kubeConfig: options.kubeConfig,
+      ...common,
+      onChange: () => this.request(),
+    });
     this.nodes = createKubeInformer<V1Node & KubernetesObject>(
       options.kubeConfig,
       '/api/v1/nodes',
@@ -105,21 +90,17 @@ export class Agent {
     });
   }
 
-  /** Starts the informers, waits for their caches, runs the first sync. */
+  /** Starts the watches, waits for their caches, runs the first sync. */
   async start(signal?: AbortSignal): Promise<void> {
-    const informers = [this.services, this.slices, this.nodes] as const;
     const changed = {
       onAdd: () => this.request(),
       onUpdate: () => this.request(),
       onDelete: () => this.request(),
     };
-    for (const informer of informers) {
-      (informer as ResilientInformer<KubernetesObject>).addHandler(changed);
-      informer.start();
-    }
-    for (const informer of informers) {
-      if (!(await informer.waitForSync(signal))) throw new Error(`informer ${informer.name} did not sync`);
-    }
+    this.nodes.addHandler(changed);
+    this.nodes.start();
+    await this.watch.start(signal);
+    if (!(await this.nodes.waitForSync(signal))) throw new Error(`informer ${this.nodes.name} did not sync`);
     const synced = new Promise<void>((resolve) => (this.firstSync = resolve));
     this.started = true;
     this.loop.start();
@@ -129,7 +110,7 @@ export class Agent {
   /** Stops syncing; the rules stay in place so traffic keeps flowing while the agent is away. */
   async stop(): Promise<void> {
     await this.loop.stop();
-    await Promise.all([this.services.stop(), this.slices.stop(), this.nodes.stop()]);
+    await Promise.all([this.watch.stop(), this.nodes.stop()]);
   }
 
   private request(): void {
@@ -163,7 +144,11 @@ export class Agent {
       return;
     }
     const started = Date.now();
-    const intent = buildIntent({ node, services: this.services.list(), endpointSlices: this.slices.list() });
+    const intent = buildIntent({
+      node,
+      services: this.watch.services(),
+      endpointSlices: this.watch.endpointSlices(),
+    });
     const stats = await this.o.dataplane.sync(intent, reason);
     if (stats === undefined) {
       this.o.logger.debug({ reason, mappings: intent.mappings.length }, 'unchanged; nothing applied');
@@ -200,9 +185,8 @@ export class Agent {
 
   /** Events and this node's status ConfigMap; failures are logged, never fail the sync. */
   private async report(intent: NatIntent): Promise<void> {
-    const byKey = new Map(
-      this.services.list().map((s) => [`${s.metadata?.namespace}/${s.metadata?.name}`, s]),
-    );
+    // Any Service by `namespace/name`, also one no longer published (its Unpublished Event).
+    const byKey = { get: (key: string) => this.watch.serviceMeta(key) };
     this.reportProblems(intent.problems, byKey);
     const data = publishedData(intent.node, intent.mappings);
     const serialised = JSON.stringify(data);
@@ -271,7 +255,10 @@ export class Agent {
   }
 
   /** A Warning per new problem of a Service (repeats are not re-sent until the problem changes). */
-  private reportProblems(problems: readonly Problem[], services: Map<string, V1Service>): void {
+  private reportProblems(
+    problems: readonly Problem[],
+    services: { get(key: string): ServiceMeta | undefined },
+  ): void {
     const now = new Map<string, string>();
     for (const p of problems) {
       const text = `${p.reason}\u0000${p.message}`;
