@@ -55,9 +55,14 @@ export async function startHostileFront(
     req.on('end', () => {
       const path = req.url ?? '/';
       const kind = path.split('/')[1] ?? '';
-      const spoil = (status: number, contentType: string, body: string | Buffer): void => {
+      const spoil = (
+        status: number,
+        contentType: string,
+        body: string | Buffer,
+        headers: Record<string, string> = {},
+      ): void => {
         spoiled[kind] = (spoiled[kind] ?? 0) + 1;
-        res.writeHead(status, { 'content-type': contentType, 'replay-nonce': freshNonce() });
+        res.writeHead(status, { ...headers, 'content-type': contentType, 'replay-nonce': freshNonce() });
         res.end(body);
       };
       // Answers decided without pebble (pebble still hands out nonces through newNonce).
@@ -65,7 +70,11 @@ export async function startHostileFront(
         return spoil(201, 'application/json', Buffer.alloc(TEN_MB, 'A'));
       }
       if (kind === 'order-plz' && mode === 'wrong-content-type') {
-        return spoil(201, 'text/html', '<html><body>Order created. Have a nice day.</body></html>');
+        // Everything an order answer has (status, Location) except a JSON body.
+        const location = `https://${req.headers.host ?? ''}/my-order/hostile`;
+        return spoil(201, 'text/html', '<html><body>Order created. Have a nice day.</body></html>', {
+          location,
+        });
       }
       // At finalize (hostile-answers.test.ts has it at newOrder): the order is ready, the CSR refused.
       if (kind === 'finalize-order' && mode === 'huge-detail') {

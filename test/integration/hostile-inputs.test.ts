@@ -60,7 +60,10 @@ const revision = (name: string) => certStatus(h.ns, name, '{.status.revision}');
 // Each CA case: issue through the front while it passes, spoil one kind of answer, renew.
 const caCases: [HostileMode, Report][] = [
   ['huge-body', { reason: 'ManuallyTriggered', warning: 'Retrying', message: /exceeds \d+ bytes/ }],
-  ['wrong-content-type', { reason: 'ManuallyTriggered', warning: 'Retrying', message: /./ }],
+  [
+    'wrong-content-type',
+    { reason: 'ManuallyTriggered', warning: 'Retrying', message: /invalid answer to the order/ },
+  ],
   [
     'huge-detail',
     {
@@ -69,7 +72,14 @@ const caCases: [HostileMode, Report][] = [
       message: /badCSR: finalize refused: A+.*\[truncated \d+ characters\]/,
     },
   ],
-  ['malformed-chain', { reason: 'ManuallyTriggered', warning: 'Retrying', message: /./ }],
+  [
+    'malformed-chain',
+    {
+      reason: 'ManuallyTriggered',
+      warning: 'Retrying',
+      message: /returned a certificate chain that cannot be read/,
+    },
+  ],
   ['other-names', { reason: 'Failed', warning: 'Failed', message: /other\.example\.test/ }],
   ['stuck-processing', { reason: 'Failed', warning: 'Failed', message: /processing/ }],
 ];

@@ -27,9 +27,9 @@ function refusal(query: Buffer): Buffer {
   return out;
 }
 
-/** Bytes that look like a reply (same id) and are not a DNS message. */
+/** Bytes that look like a reply (same id, QR set) and are not a DNS message: counts of 65535. */
 function garbageFor(query: Buffer): Buffer {
-  return Buffer.concat([query.subarray(0, 2), Buffer.from([0xff, 0xff, 0xde, 0xad, 0xbe, 0xef, 0x00])]);
+  return Buffer.concat([query.subarray(0, 2), Buffer.alloc(40, 0xff)]);
 }
 
 /** Starts a DNS server on 127.0.0.1 (UDP and TCP, one port); returns `127.0.0.1:<port>`. */
