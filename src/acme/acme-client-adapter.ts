@@ -1,12 +1,13 @@
 // The ACME port over acme-client's low-level pieces (never auto()): acme-client signs, we carry the
 // requests (per-issuer TLS trust, deadlines, no hidden retries), parse the answers, and turn every
 // failure into a classified AcmeError.
+import { boundedText } from '../api/bounded-text.ts';
 import { realClock, type Clock } from '../runtime/clock.ts';
 import { assertSuccess, decodeResponse, InvalidResponseError, type AcmeResponse } from './acme-http.ts';
 import { createSigner, type AcmeExchange, type AcmeSigner } from './acme-client-internals.ts';
 import { ariCertificateId, parseRenewalInfo, type RenewalInfo } from './ari.ts';
 import { selectPreferredChain } from './chain.ts';
-import { splitPemChain } from './certificate-info.ts';
+import { readCertificateChain, splitPemChain } from './certificate-info.ts';
 import { externalAccountBindingJws } from './eab.ts';
 import { isAcmeProblem } from './errors.ts';
 import { HttpTransport } from './http-transport.ts';
@@ -314,5 +315,13 @@ function pemChainOf(response: AcmeResponse, url: string): string {
   const pem = typeof response.data === 'string' ? response.data : '';
   if (splitPemChain(pem).length === 0)
     throw new InvalidResponseError(`${url} did not return a PEM certificate chain`);
+  try {
+    readCertificateChain(pem);
+  } catch (err) {
+    // Said as what it is: a library's "bad base64 decode" alone does not name the CA's answer.
+    throw new InvalidResponseError(
+      `${url} returned a certificate chain that cannot be read: ${boundedText((err as Error).message, 256)}`,
+    );
+  }
   return pem;
 }

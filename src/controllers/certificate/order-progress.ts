@@ -3,6 +3,7 @@
 // write the TLS Secret. Where it must wait, it returns how long to wait.
 import type { V1Secret } from '@kubernetes/client-node';
 import type { Certificate, ChallengeStatus, PresentedChallenge } from '../../api/certificate.ts';
+import { boundedText } from '../../api/bounded-text.ts';
 import { LABEL_CERTIFICATE_NAME } from '../../api/group.ts';
 import type { AnyIssuer } from '../../api/issuer.ts';
 import { keyMatchesCertificate, readCertificate, readCertificateChain } from '../../acme/certificate-info.ts';
@@ -160,6 +161,19 @@ function refuseAnotherNextKey(ctx: OrderContext): void {
   );
 }
 
+/**
+ * A certificate for other names than the Certificate asks for is the CA's error, not something to
+ * serve: writing it would replace a working Secret with one that fails every TLS client.
+ */
+function refuseOtherNames(wanted: readonly string[], issued: readonly string[]): void {
+  const key = (names: readonly string[]): string =>
+    [...new Set(names.map((n) => n.toLowerCase()))].sort().join(', ');
+  if (key(wanted) === key(issued)) return;
+  throw new IssuanceFailure(
+    `the CA issued a certificate for ${boundedText(key(issued) || 'no DNS names', 512)}, not for ${key(wanted)}; it was not stored`,
+  );
+}
+
 /** Finalizes a ready order with a CSR for the next key. */
 async function finalize(ctx: OrderContext, order: AcmeOrder): Promise<StepOutcome> {
   const { spec } = ctx.certificate;
@@ -184,6 +198,7 @@ async function store(ctx: OrderContext, order: AcmeOrder): Promise<StepOutcome> 
   }
   refuseAnotherNextKey(ctx);
   const leaf = readCertificate(chainPem);
+  refuseOtherNames(certificate.spec.dnsNames, leaf.dnsNames);
   // Written already (a restart between the Secret and the status write): nothing left to do.
   const current = secretValue(ctx.existingSecret, 'tls.crt');
   if (current && safeSerial(current) === leaf.serialNumber) {
@@ -225,6 +240,13 @@ export async function stepOrder(ctx: OrderContext, orderURL: string): Promise<St
     case 'ready':
       return finalize(ctx, order);
     case 'processing':
+      // The CA itself considers the order invalid after `expires` (RFC 8555 §7.1.3): one still
+      // processing then will never be issued, and polling it would wait for ever.
+      if (order.expires && ctx.now.getTime() > order.expires.getTime()) {
+        throw new IssuanceFailure(
+          `the CA kept the order processing past its expiry (${order.expires.toISOString()}); a new order is needed`,
+        );
+      }
       return { kind: 'wait', afterMs: POLL_MS, order };
     case 'valid':
       return store(ctx, order);

@@ -80,6 +80,17 @@ describe('locating the challenge record', () => {
     });
   });
 
+  it('refuses, as terminal, a name too long once _acme-challenge. is prefixed; 253 characters fit', async () => {
+    const label = 'a'.repeat(63);
+    const fits = `${label}.${label}.${label}.${'b'.repeat(32)}.example.test`; // 237 + 16 = 253
+    const tooLong = `${label}.${label}.${label}.${'b'.repeat(33)}.example.test`;
+    const lookup = lookupOver(zones);
+    expect((await locateChallengeRecord(fits, { cnameStrategy: 'None', lookup })).zone).toBe('example.test.');
+    const refused = locateChallengeRecord(tooLong, { cnameStrategy: 'None', lookup });
+    await expect(refused).rejects.toBeInstanceOf(Dns01TerminalError);
+    await expect(refused).rejects.toThrow(/has 254 characters, more than a DNS name can have \(253\)/);
+  });
+
   it('writes at _acme-challenge itself with None', async () => {
     expect(
       await locateChallengeRecord('alias.example.test', { cnameStrategy: 'None', lookup: lookupOver(zones) }),

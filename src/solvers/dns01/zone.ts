@@ -22,6 +22,9 @@ export interface ChallengeLocation {
   cnameChain: string[];
 }
 
+/** Longest DNS name in text form, without the root dot (255 bytes on the wire). */
+const MAX_CHALLENGE_NAME = 253;
+
 /** `_acme-challenge.<domain>.`; a wildcard's challenge uses its base name (RFC 8555 section 8.4). */
 export function challengeName(domain: string): string {
   return fqdn(`_acme-challenge.${domain.replace(/^\*\./, '')}`);
@@ -72,6 +75,13 @@ export async function locateChallengeRecord(
   options: { cnameStrategy: CnameStrategy; lookup: DnsLookup },
 ): Promise<ChallengeLocation> {
   const name = challengeName(domain);
+  // A name the schema allows can still be too long once prefixed: no DNS server could hold the
+  // record, so retrying is pointless (the lookup would only fail to encode it).
+  if (name.length > MAX_CHALLENGE_NAME + 1) {
+    throw new Dns01TerminalError(
+      `${name} has ${name.length - 1} characters, more than a DNS name can have (${MAX_CHALLENGE_NAME}): dns-01 cannot validate ${domain}; use http-01 for it`,
+    );
+  }
   const { target, chain } =
     options.cnameStrategy === 'Follow'
       ? await followCnames(name, options.lookup)

@@ -11,10 +11,14 @@ import {
   parseRecord,
   parseResults,
   parseZone,
+  DpfProtocolError,
   type DpfDiff,
   type DpfRecord,
   type DpfZone,
 } from './responses.ts';
+
+/** Most pages read of one list; far more zones or records than a dns-01 lookup ever needs. */
+export const MAX_PAGES = 50;
 
 /** How jobs are waited for. */
 export interface JobPolling {
@@ -34,15 +38,21 @@ export class DpfApi {
     this.polling = polling;
   }
 
-  /** All items of a paged list (pages of PAGE_SIZE until a short one). */
+  /**
+   * All items of a paged list (pages of PAGE_SIZE until a short one), at most MAX_PAGES pages: an
+   * API that keeps answering full pages would otherwise fill the controller's memory.
+   */
   private async listAll(path: string, keywords: Record<string, string>): Promise<unknown[]> {
     const items: unknown[] = [];
-    for (let offset = 0; ; offset += PAGE_SIZE) {
+    for (let offset = 0; offset < MAX_PAGES * PAGE_SIZE; offset += PAGE_SIZE) {
       const { body } = await this.http.send('GET', searchPath(path, keywords, { offset, limit: PAGE_SIZE }));
       const page = parseResults(body);
       items.push(...page);
       if (page.length < PAGE_SIZE) return items;
     }
+    throw new DpfProtocolError(
+      `GET ${path} still returns full pages after ${MAX_PAGES} pages (${items.length} items); giving up on the list`,
+    );
   }
 
   /**

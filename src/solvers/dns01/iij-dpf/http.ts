@@ -61,7 +61,10 @@ export class DpfHttp {
     return sendWithRetries<DpfAnswer>(
       plan,
       () => this.once(method, path, payload),
-      (status, text) => {
+      (status, answer) => {
+        // An API that quotes the request back (the Authorization header) must not put the token
+        // into a condition or an Event.
+        const text = answer.split(this.#token).join('[token redacted]');
         const json = parseJson(text);
         if (status >= 200 && status < 300) {
           if (json === undefined)
