@@ -37,6 +37,13 @@ COPY --from=prod-deps /src/node_modules ./node_modules
 COPY --from=build /src/dist/src ./dist/src
 RUN chmod 0755 dist/src/cmd/acme6.js && ln -s /app/dist/src/cmd/acme6.js /usr/local/bin/acme6
 ENV NODE_ENV=production
+# The same labels as make image; pass the commit: docker build --build-arg REVISION=$(git rev-parse HEAD) .
+ARG REVISION=unknown
+LABEL org.opencontainers.image.version="0.1.0" \
+  org.opencontainers.image.revision="${REVISION}" \
+  org.opencontainers.image.source="https://github.com/acme6/acme6" \
+  org.opencontainers.image.licenses="Apache-2.0" \
+  org.opencontainers.image.title="acme6"
 # Non-root by default (the controller and solver); the agent's DaemonSet sets runAsUser: 0 because
 # Kubernetes grants its NET_ADMIN capability to root only.
 USER 65532:65532

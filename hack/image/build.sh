@@ -29,6 +29,10 @@ node_version=$(node -p "require('./$node_bin/package.json').version")
 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}
 export SOURCE_DATE_EPOCH
 created=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
+# The commit the image is built from; "-dirty" when the tree has changes the commit does not.
+revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+[[ $revision == unknown ]] || git diff --quiet HEAD -- 2>/dev/null || revision=$revision-dirty
+license=$(node -p 'require("./package.json").license')
 
 mkdir -p "$cache"
 exec 9>"$cache/.lock"
@@ -109,7 +113,11 @@ umoci config --image "$oci:$version" --no-history --created "$created" \
   --config.user "$IMAGE_USER" --config.workingdir "$IMAGE_WORKDIR" --config.entrypoint "$IMAGE_ENTRYPOINT" \
   --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
   --config.env NODE_ENV=production \
-  --config.label "org.opencontainers.image.version=$version"
+  --config.label "org.opencontainers.image.version=$version" \
+  --config.label "org.opencontainers.image.revision=$revision" \
+  --config.label "org.opencontainers.image.source=$IMAGE_SOURCE" \
+  --config.label "org.opencontainers.image.licenses=$license" \
+  --config.label "org.opencontainers.image.title=acme6"
 umoci gc --layout "$oci"
 
 archive=$out/acme6-$version.tar

@@ -81,6 +81,36 @@ describe('the Dockerfile and make image describe one image', () => {
     expect(fromScript).toEqual(fromDocker);
   });
 
+  it('same OCI labels: version from package.json, source, licence, title, and the revision', () => {
+    const pkg = JSON.parse(read('package.json')) as { version: string; license: string };
+    const expected = {
+      'org.opencontainers.image.version': pkg.version,
+      'org.opencontainers.image.source': image.IMAGE_SOURCE,
+      'org.opencontainers.image.licenses': pkg.license,
+      'org.opencontainers.image.title': 'acme6',
+    };
+    const fromDocker = Object.fromEntries(
+      instruction(stage, 'LABEL').flatMap((l) =>
+        [...l.matchAll(/(\S+)="([^"]*)"/g)].map((m) => [m[1] as string, m[2] as string]),
+      ),
+    );
+    expect(fromDocker).toEqual({ ...expected, 'org.opencontainers.image.revision': '${REVISION}' });
+    expect(instruction(stage, 'ARG')).toContain('REVISION=unknown');
+    const fromScript = Object.fromEntries(
+      [...buildScript.matchAll(/--config\.label "([^=]+)=([^"]*)"/g)].map((m) => [
+        m[1] as string,
+        m[2] as string,
+      ]),
+    );
+    expect(fromScript).toEqual({
+      'org.opencontainers.image.version': '$version',
+      'org.opencontainers.image.source': '$IMAGE_SOURCE',
+      'org.opencontainers.image.licenses': '$license',
+      'org.opencontainers.image.title': 'acme6',
+      'org.opencontainers.image.revision': '$revision',
+    });
+  });
+
   it('the deploy manifests run this repository', () => {
     for (const path of ['deploy/kustomize/controller.yaml', 'deploy/kustomize/components/agent/agent.yaml'])
       expect(read(path)).toMatch(new RegExp(`image: ${image.IMAGE_REPOSITORY}(:|$)`, 'm'));
