@@ -25,12 +25,14 @@ import { CaFaultProxy } from './ca-fault-proxy.ts';
 import {
   accountKeyFingerprints,
   accountKeys,
+  isReady,
   leftoverSolverObjects,
   leftoverTxt,
   listCertificates,
   namesKey,
   ordersByNames,
   readyAndServing,
+  secretServes,
 } from './end-state.ts';
 import {
   certificateObject,
@@ -80,7 +82,7 @@ async function waitFor(what: string, seconds: number, check: () => Promise<boole
       log(`gave up waiting for ${what} after ${seconds} s`);
       return false;
     }
-    await sleep(2000);
+    await sleep(5000);
   }
 }
 
@@ -190,9 +192,11 @@ async function main(): Promise<number> {
         '--metrics-bind-address=127.0.0.1:0',
         '--health-probe-bind-address=127.0.0.1:0',
         `--leader-election-namespace=${CLUSTER_NAMESPACE}`,
-        '--leader-election-lease-duration=6s',
-        '--leader-election-renew-deadline=5s',
-        '--leader-election-retry-period=1s',
+        // Shorter than the defaults (30s, 20s, 2s), so a standby takes over well within the kill
+        // period, yet long enough that a leader on a loaded machine still renews in time.
+        '--leader-election-lease-duration=15s',
+        '--leader-election-renew-deadline=10s',
+        '--leader-election-retry-period=2s',
         '--failure-backoff-initial=5s',
         '--failure-backoff-max=30s',
         '--acme-http01-solver-image=ghcr.io/acme6/acme6:test',
@@ -258,6 +262,9 @@ async function main(): Promise<number> {
     let secondsUntilReady: number | undefined;
     let ready: string[] = [];
     await waitFor('every Certificate Ready', SETTLE_SECONDS, async () => {
+      // The conditions first (one list); the Secrets are read only once all claim Ready.
+      const listed = await listCertificates(admin);
+      if (!certs.every((c) => isReady(listed.get(c.name)))) return false;
       ready = await readyAndServing(admin, certs, root);
       if (ready.length < certs.length) return false;
       secondsUntilReady = (Date.now() - faultsStopped) / 1000;
@@ -356,7 +363,11 @@ async function damageSecrets(
 ): Promise<{ deleted?: string; tampered?: string }> {
   const root = readFileSync(rootFile, 'utf8');
   while (Date.now() < until) {
-    const ready = await readyAndServing(admin, certs, root).catch(() => []);
+    const listed = await listCertificates(admin).catch(() => new Map<string, never>());
+    const ready: string[] = [];
+    for (const c of certs.filter((x) => isReady(listed.get(x.name)))) {
+      if (ready.length < 2 && (await secretServes(admin, c, root))) ready.push(c.name);
+    }
     if (ready.length >= 2) {
       const [victim, donor] = ready as [string, string];
       const deleted = `${ready[1]}-tls`;
