@@ -38,6 +38,9 @@ export class CaFaultProxy {
     const server = createServer({ cert: leaf.certPem, key: leaf.keyPem }, (req, res) =>
       proxy.handle(req, res),
     );
+    // Idle connections stay open longer than a client keeps them (Node's 5 s default would race
+    // with clients reusing them: "socket hang up", a fault nobody asked for).
+    server.keepAliveTimeout = 120_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', resolve);

@@ -10,10 +10,11 @@
 //   and measures; it exits 1 when a goal is missed.
 // Environment (defaults): SOAK_CERTS (100), SOAK_FAULT_SECONDS (300), SOAK_SETTLE_SECONDS (600),
 // SOAK_NONCE_REJECT_PERCENT (50), SOAK_CA_ERROR_PERCENT (10), SOAK_DNS_API_ERROR_PERCENT (20),
-// SOAK_KILL_EVERY_SECONDS (15), SOAK_LOG_LEVEL (debug), SOAK_CONTROLLER_ENTRY (dist/src/cmd/acme6.js).
+// SOAK_KILL_EVERY_SECONDS (15), SOAK_LOG_LEVEL (debug), SOAK_CONTROLLER_ENTRY (dist/src/cmd/acme6.js);
+// SOAK_LOG_DIR copies every log of the run there before the testbed directory is removed.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { IijDoEmulator } from '../emulators/iij-do/server.ts';
 import { IijDpfEmulator } from '../emulators/iij-dpf/server.ts';
@@ -63,6 +64,7 @@ const CA_ERRORS = setting('SOAK_CA_ERROR_PERCENT', 10);
 const DNS_API_ERRORS = setting('SOAK_DNS_API_ERROR_PERCENT', 20);
 const KILL_EVERY_SECONDS = setting('SOAK_KILL_EVERY_SECONDS', 15);
 const LOG_LEVEL = process.env.SOAK_LOG_LEVEL ?? 'debug';
+const KEEP_LOGS = process.env.SOAK_LOG_DIR;
 const ENTRY = resolve(process.env.SOAK_CONTROLLER_ENTRY ?? join(repo, 'dist/src/cmd/acme6.js'));
 const KINDS: SolverKind[] = ['rfc2136', 'dpf', 'do', 'http01'];
 const DPF_SERVICE = 'dpm00000042';
@@ -294,7 +296,9 @@ async function main(): Promise<number> {
       await accountKeys(admin, KINDS),
     );
     await replicas.stop();
-    const leaks = scanLogFiles(logFilesUnder(info.dir), secrets);
+    const logFiles = logFilesUnder(info.dir);
+    const leaks = scanLogFiles(logFiles, secrets);
+    if (KEEP_LOGS) keepLogs(logFiles, info.dir, KEEP_LOGS);
     const measures: SoakMeasures = {
       certificates: certs.length,
       ready: ready.length,
@@ -348,6 +352,16 @@ async function main(): Promise<number> {
     await iijDo?.close();
     await testbed.stop();
   }
+}
+
+/** Copies the run's logs (paths relative to `dir`) into `target`, for reading after the run. */
+function keepLogs(files: string[], dir: string, target: string): void {
+  for (const file of files) {
+    const copy = join(target, relative(dir, file));
+    mkdirSync(dirname(copy), { recursive: true });
+    copyFileSync(file, copy);
+  }
+  log(`logs kept in ${target}`);
 }
 
 /**
