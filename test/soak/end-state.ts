@@ -159,7 +159,7 @@ export async function accountKeys(admin: KubeRest, kinds: SolverKind[]): Promise
 }
 
 /**
- * Orders pebble created, by the sorted names they were for: the order ids come from pebble's log
+ * Ids of the orders pebble created, by the sorted names they were for: the order ids come from pebble's log
  * ("Added order"), each order is then read back from pebble with the account that owns it.
  */
 export async function ordersByNames(
@@ -167,27 +167,27 @@ export async function ordersByNames(
   directoryUrl: string,
   caBundlePem: string,
   accountKeyPems: string[],
-): Promise<Map<string, number>> {
+): Promise<Map<string, string[]>> {
   const ids = [...readFileSync(pebbleLog, 'utf8').matchAll(/Added order "([^"]+)"/g)].map((m) => m[1]!);
   const origin = new URL(directoryUrl).origin;
   const clients = accountKeyPems.map(
     (accountKeyPem) => new AcmeClientAdapter({ directoryUrl, accountKeyPem, caBundlePem }),
   );
-  const counts = new Map<string, number>();
+  const byNames = new Map<string, string[]>();
   try {
     for (const client of clients) await client.findAccount();
     for (let i = 0; i < ids.length; i += 8) {
       await Promise.all(
         ids.slice(i, i + 8).map(async (id) => {
           const key = await readOrderNames(clients, `${origin}/my-order/${id}`);
-          counts.set(key, (counts.get(key) ?? 0) + 1);
+          byNames.set(key, [...(byNames.get(key) ?? []), id]);
         }),
       );
     }
   } finally {
     for (const client of clients) client.close();
   }
-  return counts;
+  return byNames;
 }
 
 /** The order's names, asked with each account until the owner answers. */

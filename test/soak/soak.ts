@@ -304,7 +304,7 @@ async function main(): Promise<number> {
       ready: ready.length,
       ordersPerCertificate: certs.map((c) => ({
         name: c.name,
-        orders: orders.get(namesKey(c)) ?? 0,
+        orders: orders.get(namesKey(c))?.length ?? 0,
         revision: listed.get(c.name)?.status?.revision ?? 0,
       })),
       accountKeys: {
@@ -328,6 +328,11 @@ async function main(): Promise<number> {
     for (const e of replicas.unplannedExits.filter((x) => !x.leaseLost)) {
       log(
         `controller crash: ${JSON.stringify(e.exit)}; log ${e.log}:\n${readFileSync(e.log, 'utf8').split('\n').slice(-15).join('\n')}`,
+      );
+    }
+    for (const c of measures.ordersPerCertificate.filter((x) => x.orders !== x.revision)) {
+      log(
+        `${c.name}: ${c.orders} orders for ${c.revision} revisions: ${orders.get(namesKey(certs.find((x) => x.name === c.name)!))?.join(', ')}`,
       );
     }
     const rows = soakRows(measures);
