@@ -295,6 +295,22 @@ async function main(): Promise<number> {
       listenerCa,
       await accountKeys(admin, KINDS),
     );
+    // Why a Certificate needed more than one order: its Events, read before the testbed goes.
+    const offEvents = new Map<string, string[]>();
+    for (const c of certs) {
+      if ((orders.get(namesKey(c))?.length ?? 0) === (listed.get(c.name)?.status?.revision ?? 0)) continue;
+      const selector = encodeURIComponent(`involvedObject.name=${c.name}`);
+      const events = await admin
+        .send<{ items: { type: string; reason: string; message: string; count?: number }[] }>(
+          'GET',
+          `/api/v1/namespaces/${NAMESPACE}/events?fieldSelector=${selector}`,
+        )
+        .catch(() => ({ items: [] }));
+      offEvents.set(
+        c.name,
+        events.items.map((e) => `${e.type} ${e.reason} x${e.count ?? 1}: ${e.message.slice(0, 300)}`),
+      );
+    }
     await replicas.stop();
     const logFiles = logFilesUnder(info.dir);
     const leaks = scanLogFiles(logFiles, secrets);
@@ -334,6 +350,7 @@ async function main(): Promise<number> {
       log(
         `${c.name}: ${c.orders} orders for ${c.revision} revisions: ${orders.get(namesKey(certs.find((x) => x.name === c.name)!))?.join(', ')}`,
       );
+      for (const line of offEvents.get(c.name) ?? []) log(`  ${line}`);
     }
     const rows = soakRows(measures);
     console.log(`## acme6 soak: ${CERTS} Certificates, ${FAULT_SECONDS} s of faults\n`);
