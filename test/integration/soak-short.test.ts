@@ -47,8 +47,7 @@ describe('soak (short)', () => {
     expect(stdout).toMatch(/\((\d+) injected\)/);
     expect(Number(/\((\d+) injected\)/.exec(stdout)![1])).toBeGreaterThan(0);
     expect(stdout).toMatch(/Secret \S+-tls deleted and \S+-tls tampered with/);
-    // Damaged Secrets are issued again: more revisions than Certificates, each with one order.
-    const revisions = Number(/(\d+) orders \/ (\d+) revisions/.exec(stdout)?.[2]);
-    expect(revisions).toBeGreaterThanOrEqual(22);
+    // The damaged Secrets serve their own names again with a matching key: the Ready row above
+    // counts a Certificate only when its Secret does (test/soak/end-state.ts, secretServes).
   }, 480_000);
 });
