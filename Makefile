@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: all deps build image lint test test-unit test-integration testbed testbed-up testbed-down demo bench clean
+.PHONY: all deps build image lint test test-unit test-integration testbed testbed-up testbed-down demo bench soak clean
 
 all: build
 
@@ -63,6 +63,11 @@ demo: deps
 # BENCH_N (100), BENCH_STEADY_SECONDS (60), BENCH_LEGO_PARALLEL (N) and BENCH_LEGO=0 scale it.
 bench: build testbed
 	node bench/controller/bench.ts
+
+# N Certificates on the testbed under every fault at once, then one table of goals (docs/reliability.md).
+# SOAK_CERTS (100), SOAK_FAULT_SECONDS (300), SOAK_SETTLE_SECONDS (600) and the rest: test/soak/soak.ts.
+soak: build testbed
+	node test/soak/soak.ts
 
 clean:
 	rm -rf dist coverage .testbed

@@ -19,6 +19,8 @@ export interface ControlPlane {
   /** Admin kubeconfig (user in system:masters). */
   kubeconfig: string;
   processes: Stoppable[];
+  /** Stops kube-apiserver (SIGTERM) and starts it again on the same port; resolves when it is ready. */
+  restartApiserver: () => Promise<void>;
 }
 
 /** The name in the certificate the apiserver proxies to aggregated APIs with. */
@@ -86,40 +88,39 @@ export async function startControlPlane(
   // kube-system/extension-apiserver-authentication. Nothing listens until a test registers one.
   const frontProxyCa = await createCertificateAuthority('acme6 testbed front-proxy CA');
   const proxyClient = await issueCertificate(frontProxyCa, { kind: 'client', user: FRONT_PROXY_CLIENT });
-  const apiserver = new ManagedProcess(
-    'kube-apiserver',
-    bin.kubeApiserver,
-    [
-      `--etcd-servers=${etcdUrl}`,
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
-      `--secure-port=${port}`,
-      `--tls-cert-file=${file('apiserver.crt', serving.certPem)}`,
-      `--tls-private-key-file=${file('apiserver.key', serving.keyPem)}`,
-      `--client-ca-file=${join(dir, 'ca.crt')}`,
-      `--service-account-issuer=${apiserverUrl}`,
-      `--service-account-key-file=${file('sa.pub', signing.publicPem)}`,
-      `--service-account-signing-key-file=${file('sa.key', signing.privatePem)}`,
-      `--service-cluster-ip-range=${serviceCidrs}`,
-      `--requestheader-client-ca-file=${file('front-proxy-ca.crt', frontProxyCa.certPem)}`,
-      `--requestheader-allowed-names=${FRONT_PROXY_CLIENT}`,
-      '--requestheader-username-headers=X-Remote-User',
-      '--requestheader-group-headers=X-Remote-Group',
-      '--requestheader-extra-headers-prefix=X-Remote-Extra-',
-      `--proxy-client-cert-file=${file('front-proxy-client.crt', proxyClient.certPem)}`,
-      `--proxy-client-key-file=${file('front-proxy-client.key', proxyClient.keyPem)}`,
-      // No kube-proxy here: dial an APIService's endpoint, not its Service's cluster IP.
-      '--enable-aggregator-routing=true',
-      '--authorization-mode=RBAC',
-      '--allow-privileged=true',
-      // The "kubernetes" Service would point at 127.0.0.1, which Endpoints may not hold.
-      '--endpoint-reconciler-type=none',
-      '--profiling=false',
-      '--v=1',
-    ],
-    join(dir, 'kube-apiserver.log'),
-  );
-  procs.push(apiserver);
+  const apiserverArgs = [
+    `--etcd-servers=${etcdUrl}`,
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1',
+    `--secure-port=${port}`,
+    `--tls-cert-file=${file('apiserver.crt', serving.certPem)}`,
+    `--tls-private-key-file=${file('apiserver.key', serving.keyPem)}`,
+    `--client-ca-file=${join(dir, 'ca.crt')}`,
+    `--service-account-issuer=${apiserverUrl}`,
+    `--service-account-key-file=${file('sa.pub', signing.publicPem)}`,
+    `--service-account-signing-key-file=${file('sa.key', signing.privatePem)}`,
+    `--service-cluster-ip-range=${serviceCidrs}`,
+    `--requestheader-client-ca-file=${file('front-proxy-ca.crt', frontProxyCa.certPem)}`,
+    `--requestheader-allowed-names=${FRONT_PROXY_CLIENT}`,
+    '--requestheader-username-headers=X-Remote-User',
+    '--requestheader-group-headers=X-Remote-Group',
+    '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+    `--proxy-client-cert-file=${file('front-proxy-client.crt', proxyClient.certPem)}`,
+    `--proxy-client-key-file=${file('front-proxy-client.key', proxyClient.keyPem)}`,
+    // No kube-proxy here: dial an APIService's endpoint, not its Service's cluster IP.
+    '--enable-aggregator-routing=true',
+    '--authorization-mode=RBAC',
+    '--allow-privileged=true',
+    // The "kubernetes" Service would point at 127.0.0.1, which Endpoints may not hold.
+    '--endpoint-reconciler-type=none',
+    '--profiling=false',
+    '--v=1',
+  ];
+  const launchApiserver = (): ManagedProcess =>
+    new ManagedProcess('kube-apiserver', bin.kubeApiserver, apiserverArgs, join(dir, 'kube-apiserver.log'));
+  let apiserver = launchApiserver();
+  // Stopping the testbed stops whichever apiserver runs then, also after a restart.
+  procs.push({ stop: (graceMs) => apiserver.stop(graceMs), killNow: () => apiserver.killNow() });
 
   const admin = await issueCertificate(ca, {
     kind: 'client',
@@ -128,15 +129,17 @@ export async function startControlPlane(
   });
   const kubeconfig = renderKubeconfig(apiserverUrl, ca.certPem, 'acme6-admin', admin);
   const tls = { ca: ca.certPem, cert: admin.certPem, key: admin.keyPem };
-  await waitUntil(
-    'kube-apiserver /readyz',
-    async () => (await httpsGet(`${apiserverUrl}/readyz`, tls)).status === 200,
-    {
-      timeoutMs: 90_000,
-      intervalMs: 300,
-      process: apiserver,
-    },
-  );
+  const apiserverReady = (): Promise<void> =>
+    waitUntil(
+      'kube-apiserver /readyz',
+      async () => (await httpsGet(`${apiserverUrl}/readyz`, tls)).status === 200,
+      {
+        timeoutMs: 90_000,
+        intervalMs: 300,
+        process: apiserver,
+      },
+    );
+  await apiserverReady();
 
   // The controller manager authenticates as itself, like in a real cluster, and hands each
   // controller its own service-account credentials.
@@ -169,5 +172,10 @@ export async function startControlPlane(
       200,
     { timeoutMs: 60_000, intervalMs: 300, process: kcm },
   );
-  return { apiserverUrl, kubeconfig, processes: procs };
+  const restartApiserver = async (): Promise<void> => {
+    await apiserver.stop();
+    apiserver = launchApiserver();
+    await apiserverReady();
+  };
+  return { apiserverUrl, kubeconfig, processes: procs, restartApiserver };
 }

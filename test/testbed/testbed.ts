@@ -58,11 +58,19 @@ export class Testbed {
   readonly info: TestbedInfo;
   private readonly processes: Stoppable[];
   private readonly unregister: () => void;
+  /** Restarts kube-apiserver on its port (etcd keeps the data): clients see it go away and come back. */
+  readonly restartApiserver: () => Promise<void>;
 
-  private constructor(info: TestbedInfo, processes: Stoppable[], unregister: () => void) {
+  private constructor(
+    info: TestbedInfo,
+    processes: Stoppable[],
+    unregister: () => void,
+    restartApiserver: () => Promise<void>,
+  ) {
     this.info = info;
     this.processes = processes;
     this.unregister = unregister;
+    this.restartApiserver = restartApiserver;
   }
 
   /** Starts a testbed; on any failure everything already started is torn down before rethrowing. */
@@ -155,7 +163,7 @@ export class Testbed {
             })(),
       ]);
       for (const result of results) if (result.status === 'rejected') throw result.reason;
-      return new Testbed(info, processes, unregister);
+      return new Testbed(info, processes, unregister, plane.restartApiserver);
     } catch (err) {
       await Promise.all(processes.map((p) => p.stop(2000)));
       killAll();

@@ -99,6 +99,7 @@ export async function orderContext(
     existingSecret: secret,
     now: deps.clock.now(),
     orderStartedAt: new Date(certificate.status?.acme?.orderCreatedTime ?? deps.clock.now()),
+    firstPublished: firstPublishedOf(deps),
     ...(deps.challengeCleanup
       ? {
           // The record write moves the object's version; the issuance's next write builds on it.
@@ -138,4 +139,16 @@ export async function writeStatusOnLatest(
     if (!fresh || !stillApplies(fresh)) return false;
     current = fresh;
   }
+}
+
+// Per controller (its deps), in memory: a new process starts every challenge's clock afresh.
+const firstPublished = new WeakMap<IssuanceDeps, Map<string, number>>();
+
+function firstPublishedOf(deps: IssuanceDeps): Map<string, number> {
+  let published = firstPublished.get(deps);
+  if (!published) {
+    published = new Map();
+    firstPublished.set(deps, published);
+  }
+  return published;
 }

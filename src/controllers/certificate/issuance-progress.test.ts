@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Certificate } from '../../api/certificate.ts';
 import type { AcmeAuthorization, AcmeOrder, AcmePort } from '../../acme/port.ts';
 import type { ChallengeSolver, ChallengeTask } from './challenge-solver.ts';
-import { cert, readyIssuer, setup } from './issuance-testing.ts';
+import { cert, now, readyIssuer, setup } from './issuance-testing.ts';
 import { orderFingerprint } from './order-fingerprint.ts';
 import { chooseSolvers } from './solver-selection.ts';
 
@@ -113,5 +113,32 @@ describe('an order in flight when the spec changes', () => {
     expect(await t.reconciler.reconcile('team/web')).toEqual({ requeueAfter: 1000 });
     expect(t.writes.at(-1)?.acme?.orderURL).toBe(orderURL);
     expect(cleaned).toEqual([]);
+  });
+});
+
+describe('the propagation timeout of an order placed long ago', () => {
+  it('counts from when this controller first published the record, not from the order', async () => {
+    // Placed ten minutes ago by a leader that died before publishing; the timeout is five minutes.
+    const placedLongAgo = withSpec({ dnsNames: ordered });
+    placedLongAgo.status!.acme!.orderCreatedTime = new Date(now.getTime() - 600_000).toISOString();
+    const published: string[] = [];
+    const solver: ChallengeSolver = {
+      present: (task) => {
+        published.push(task.domain);
+        return Promise.resolve({
+          ready: false,
+          detail: 'not yet',
+          recheckAfterMs: 1000,
+          giveUpAfterMs: 300_000,
+        });
+      },
+      cleanUp: () => Promise.resolve(),
+    };
+    const t = setup(placedLongAgo, pendingOrder, undefined, { solvers: { 'dns-01': solver } });
+    expect(await t.reconciler.reconcile('team/web')).toEqual({ requeueAfter: 1000 });
+    expect(published.sort()).toEqual([...ordered].sort());
+    expect(t.writes.at(-1)?.acme?.orderURL).toBe(orderURL);
+    expect(t.writes.at(-1)?.failedIssuanceAttempts).toBeUndefined();
+    expect(t.events.filter((e) => e.type === 'Warning')).toEqual([]);
   });
 });

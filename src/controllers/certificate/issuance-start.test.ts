@@ -62,6 +62,50 @@ describe('starting an issuance', () => {
     expect(t.events.map((e) => e.reason)).toEqual(['OrderCreated']);
   });
 
+  it('takes up a placed order whose record failed (apiserver away) instead of placing a second one', async () => {
+    let ordered = 0;
+    const acme: Partial<AcmePort> = {
+      getDirectory: () =>
+        Promise.resolve({ newNonce: '', newAccount: '', newOrder: '', meta: { profiles: {} } }),
+      createOrder: () => {
+        ordered += 1;
+        const url = `https://ca.example.test/order/${ordered}`;
+        return Promise.resolve({ url, status: 'pending', identifiers: [], authorizations: [], finalize: '' });
+      },
+    };
+    const t = setup(cert(1), acme, undefined, { unavailable: 1 });
+    await expect(t.reconciler.reconcile('team/web')).rejects.toThrow();
+    expect(await t.reconciler.reconcile('team/web')).toEqual({ requeueAfter: 0 });
+    expect(ordered).toBe(1);
+    // The failed attempt's own status write records no order; the retry records the first one.
+    const recorded = t.writes.filter((w) => w.acme?.orderURL);
+    expect(recorded.map((w) => w.acme?.orderURL)).toEqual(['https://ca.example.test/order/1']);
+    expect(recorded[0]?.acme?.certificateRevision).toBe(1);
+    expect(t.events.filter((e) => e.reason === 'OrderCreated')).toHaveLength(1);
+  });
+
+  it('places a new order after a failed record when the spec changed meanwhile', async () => {
+    let ordered = 0;
+    const acme: Partial<AcmePort> = {
+      getDirectory: () =>
+        Promise.resolve({ newNonce: '', newAccount: '', newOrder: '', meta: { profiles: {} } }),
+      createOrder: () => {
+        ordered += 1;
+        const url = `https://ca.example.test/order/${ordered}`;
+        return Promise.resolve({ url, status: 'pending', identifiers: [], authorizations: [], finalize: '' });
+      },
+    };
+    const certificate = cert(1);
+    const t = setup(certificate, acme, undefined, { unavailable: 1 });
+    await expect(t.reconciler.reconcile('team/web')).rejects.toThrow();
+    certificate.metadata.generation = 2;
+    expect(await t.reconciler.reconcile('team/web')).toEqual({ requeueAfter: 0 });
+    expect(ordered).toBe(2);
+    expect(t.writes.filter((w) => w.acme?.orderURL).map((w) => w.acme?.orderURL)).toEqual([
+      'https://ca.example.test/order/2',
+    ]);
+  });
+
   it('places an order at once for a manual renewal, even during the failure backoff', async () => {
     const failed = failedAt(3);
     const requested = withManualTrigger(failed, cert(3, failed), now);

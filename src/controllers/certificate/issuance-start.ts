@@ -108,17 +108,33 @@ async function startOrder(
   ) {
     return { requeueAfter: 1000 };
   }
-  const acme = await deps.acmeClients.forIssuer(issuer, secretNamespace);
-  const replaces = await replacedCertificateId(acme, verdict, secret);
-  const order = await createOrder(
-    acme,
-    {
-      identifiers: certificate.spec.dnsNames.map((value) => ({ type: 'dns' as const, value })),
-      ...(issuer.spec.acme.profile ? { profile: issuer.spec.acme.profile } : {}),
-    },
-    replaces,
-  );
   const revision = (fresh.status?.revision ?? 0) + 1;
+  const fingerprint = orderFingerprint(certificate, issuer, choices);
+  const placed = unrecordedOrdersOf(deps);
+  const uid = certificate.metadata.uid;
+  const generation = certificate.metadata.generation;
+  const kept = placed.get(uid);
+  placed.delete(uid);
+  let order: AcmeOrder;
+  if (
+    kept &&
+    kept.generation === generation &&
+    kept.revision === revision &&
+    kept.fingerprint === fingerprint
+  ) {
+    order = kept.order;
+  } else {
+    const acme = await deps.acmeClients.forIssuer(issuer, secretNamespace);
+    const replaces = await replacedCertificateId(acme, verdict, secret);
+    order = await createOrder(
+      acme,
+      {
+        identifiers: certificate.spec.dnsNames.map((value) => ({ type: 'dns' as const, value })),
+        ...(issuer.spec.acme.profile ? { profile: issuer.spec.acme.profile } : {}),
+      },
+      replaces,
+    );
+  }
   const recorded = (current: StoredCertificate): IssuanceStatus => ({
     ...withIssuing(ownedStatus(current.status), current, 'True', verdict.reason, verdict.message, now),
     acme: {
@@ -126,18 +142,24 @@ async function startOrder(
       orderCreatedTime: statusTime(now),
       orderState: order.status,
       certificateRevision: revision,
-      orderFingerprint: orderFingerprint(certificate, issuer, choices),
+      orderFingerprint: fingerprint,
       challenges: [],
     },
   });
   // An order placed at the CA must be recorded: a conflict with another writer is written again on
-  // the newer version while it still has no order (else it would be placed twice).
-  await writeStatusOnLatest(
-    deps,
-    fresh,
-    recorded,
-    (latest) => !latest.status?.acme?.orderURL && latest.metadata.generation === fresh.metadata.generation,
-  );
+  // the newer version while it still has no order (else it would be placed twice). Any other
+  // failure (the apiserver away) keeps the order for this Certificate's next attempt.
+  try {
+    await writeStatusOnLatest(
+      deps,
+      fresh,
+      recorded,
+      (latest) => !latest.status?.acme?.orderURL && latest.metadata.generation === fresh.metadata.generation,
+    );
+  } catch (err) {
+    placed.set(uid, { generation, revision, fingerprint, order });
+    throw err;
+  }
   const why = `${verdict.reason}: ${verdict.message}`;
   deps.recorder.normal(
     refOf(certificate),
@@ -145,6 +167,27 @@ async function startOrder(
     `created ACME order ${order.url} for revision ${revision} (${why})`,
   );
   return { requeueAfter: 0 };
+}
+
+/** An order the CA created whose record in status failed, kept for the same attempt's retry. */
+interface UnrecordedOrder {
+  generation: number | undefined;
+  revision: number;
+  fingerprint: string;
+  order: AcmeOrder;
+}
+
+// Per controller (its deps), in memory: a process that dies before recording an order loses it,
+// as it would lose any reply; one that merely failed to write takes the order up again.
+const unrecordedOrders = new WeakMap<IssuanceDeps, Map<string, UnrecordedOrder>>();
+
+function unrecordedOrdersOf(deps: IssuanceDeps): Map<string, UnrecordedOrder> {
+  let orders = unrecordedOrders.get(deps);
+  if (!orders) {
+    orders = new Map();
+    unrecordedOrders.set(deps, orders);
+  }
+  return orders;
 }
 
 /**

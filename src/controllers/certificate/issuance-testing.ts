@@ -60,6 +60,8 @@ export interface SetupOptions {
   solvers?: IssuanceDeps['solvers'];
   /** How many status writes fail with 409 Conflict first (another writer changed the object). */
   conflicts?: number;
+  /** How many status writes fail with 503 first, after the conflicts (the apiserver restarting). */
+  unavailable?: number;
 }
 
 /** An Event the reconciler recorded. */
@@ -78,6 +80,7 @@ export function setup(
 ) {
   const writes: IssuanceStatus[] = [];
   let conflicts = more.conflicts ?? 0;
+  let unavailable = more.unavailable ?? 0;
   const events: RecordedEvent[] = [];
   const noSecrets: MutableSecretStore = {
     get: (_ns, name): Promise<V1Secret | undefined> => Promise.resolve(more.secrets?.[name]),
@@ -97,6 +100,10 @@ export function setup(
       if (conflicts > 0) {
         conflicts -= 1;
         return Promise.reject(new ApiException(409, 'Conflict', {}, {}));
+      }
+      if (unavailable > 0) {
+        unavailable -= 1;
+        return Promise.reject(new ApiException(503, 'Service Unavailable', {}, {}));
       }
       writes.push(status);
       return Promise.resolve();

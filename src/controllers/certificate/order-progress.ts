@@ -50,6 +50,12 @@ export interface OrderContext {
   orderStartedAt: Date;
   /** Records a response in status before it is published, so cleanup never needs the CA. */
   recordPresented?: (entry: PresentedChallenge) => Promise<void>;
+  /**
+   * When this controller first published each challenge (by challenge URL): the propagation timeout
+   * counts from there, so an order placed by a leader that died before publishing is not given up
+   * the moment its successor first publishes the record.
+   */
+  firstPublished?: Map<string, number>;
 }
 
 const POLL_MS = 1000;
@@ -121,12 +127,17 @@ async function solvePending(ctx: OrderContext, order: AcmeOrder): Promise<StepOu
       await ctx.recordPresented?.(presentedEntry(order.url, issuerRef, choice, task, statusTime(ctx.now)));
       const result = await solver.present(task);
       entry.selfCheck = result.detail;
+      const publishedAt = ctx.firstPublished?.get(challenge.url) ?? ctx.now.getTime();
+      ctx.firstPublished?.set(challenge.url, publishedAt);
+      const waitingSince = Math.max(ctx.orderStartedAt.getTime(), publishedAt);
       if (result.ready) {
+        ctx.firstPublished?.delete(challenge.url);
         await ctx.acme.answerChallenge(challenge);
         entry.state = 'processing';
         waitMs = Math.min(waitMs, POLL_MS);
-      } else if (ctx.now.getTime() - ctx.orderStartedAt.getTime() > result.giveUpAfterMs) {
-        const waited = Math.round((ctx.now.getTime() - ctx.orderStartedAt.getTime()) / 1000);
+      } else if (ctx.now.getTime() - waitingSince > result.giveUpAfterMs) {
+        ctx.firstPublished?.delete(challenge.url);
+        const waited = Math.round((ctx.now.getTime() - waitingSince) / 1000);
         throw new IssuanceFailure(
           `${choice.type} challenge for ${name} not visible after ${waited}s: ${result.detail}`,
         );

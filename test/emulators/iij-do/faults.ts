@@ -11,6 +11,9 @@ export class Faults {
   /** Added to the emulator's clock when checking x-iijapi-Expire. */
   clockAheadMs = 0;
   private afterWrite: (() => void) | undefined;
+  /** Opt-in background failure rate (0 to 1): a flaky service rather than one armed error. */
+  private failureRate = 0;
+  private randomFailures = 0;
 
   /**
    * Runs `fn` once, right after the next record write (POST or DELETE of a record) was served:
@@ -32,11 +35,22 @@ export class Faults {
     for (let i = 0; i < count; i++) this.failures.push({ status, method });
   }
 
+  /**
+   * From now on, every request fails with probability `percent` / 100, alternately 500 and 503,
+   * and changes nothing (0 switches it off). For soaks: the service is flaky, not broken.
+   */
+  failPercent(percent: number): void {
+    this.failureRate = Math.min(Math.max(percent, 0), 100) / 100;
+  }
+
   /** The failure for a `method` request, if one is armed: an error, or raw HTML for 502. */
   take(method: string): DoApiError | { status: 502; html: string } | undefined {
     const index = this.failures.findIndex((f) => f.method === undefined || f.method === method);
-    if (index < 0) return undefined;
-    const { status } = this.failures.splice(index, 1)[0]!;
+    let status: FaultStatus;
+    if (index >= 0) status = this.failures.splice(index, 1)[0]!.status;
+    else if (this.failureRate > 0 && Math.random() < this.failureRate)
+      status = this.randomFailures++ % 2 === 0 ? 500 : 503;
+    else return undefined;
     switch (status) {
       case 429:
         return new DoApiError(429, 'TooManyRequests', 'Too many requests.');
@@ -54,5 +68,6 @@ export class Faults {
     this.failures = [];
     this.clockAheadMs = 0;
     this.afterWrite = undefined;
+    this.failureRate = 0;
   }
 }

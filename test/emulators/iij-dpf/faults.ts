@@ -7,10 +7,21 @@ export class Faults {
   private failures: { error: DpfApiError; method: string | undefined }[] = [];
   private failingJobs = 0;
   private afterWrite: (() => void) | undefined;
+  /** Opt-in background failure rate (0 to 1): a flaky service rather than one armed error. */
+  private failureRate = 0;
+  private randomFailures = 0;
 
   /** The next `count` requests (of `method`, if given) get `status` instead of an answer. */
   failRequests(count: number, status: 406 | 429 | 500 | 503 | 504, method?: string): void {
     for (let i = 0; i < count; i++) this.failures.push({ error: cannedError(status), method });
+  }
+
+  /**
+   * From now on, every request fails with probability `percent` / 100, alternately 500 and 503,
+   * and changes nothing (0 switches it off). For soaks: the service is flaky, not broken.
+   */
+  failPercent(percent: number): void {
+    this.failureRate = Math.min(Math.max(percent, 0), 100) / 100;
   }
 
   /** The next `count` jobs end FAILED and change nothing. */
@@ -21,7 +32,9 @@ export class Faults {
   /** The error for a `method` request, if one is armed. */
   takeRequestFailure(method: string): DpfApiError | undefined {
     const index = this.failures.findIndex((f) => f.method === undefined || f.method === method);
-    return index < 0 ? undefined : this.failures.splice(index, 1)[0]?.error;
+    if (index >= 0) return this.failures.splice(index, 1)[0]?.error;
+    if (this.failureRate === 0 || Math.random() >= this.failureRate) return undefined;
+    return cannedError(this.randomFailures++ % 2 === 0 ? 500 : 503);
   }
 
   /** Whether the job being created should fail. */
@@ -51,5 +64,6 @@ export class Faults {
     this.failures = [];
     this.failingJobs = 0;
     this.afterWrite = undefined;
+    this.failureRate = 0;
   }
 }
