@@ -14,6 +14,7 @@ export class ControllerProcess {
   private readonly healthPort: number;
   private readonly unregisterKill: () => void;
   private stopping = false;
+  private exitReason: string | undefined;
 
   private constructor(child: ChildProcess, healthPort: number, logFile: string) {
     this.child = child;
@@ -24,7 +25,10 @@ export class ControllerProcess {
     // A controller that dies under the benchmark says why before the testbed (and its log) goes.
     child.once('exit', (code, signal) => {
       if (this.stopping) return;
-      const tail = readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n');
+      const lines = readFileSync(logFile, 'utf8').trimEnd().split('\n');
+      const last = /"msg":"([^"]*)"/.exec(lines.at(-1) ?? '')?.[1];
+      this.exitReason = `exit ${code ?? signal}${last ? ` (${last})` : ''}`;
+      const tail = lines.slice(-40).join('\n');
       process.stderr.write(
         `[bench] controller ${this.pid} exited (${code ?? signal}); its log ends:\n${tail}\n`,
       );
@@ -61,6 +65,11 @@ export class ControllerProcess {
     );
     closeSync(out);
     return new ControllerProcess(child, healthPort, join(dir, logName));
+  }
+
+  /** How it exited (the last line it logged, say), or undefined while it runs. */
+  exit(): string | undefined {
+    return this.exitReason;
   }
 
   /** Whether /readyz answers 200: the informer caches have synced. */
