@@ -333,12 +333,18 @@ async function main(): Promise<void> {
       ] as const) {
         const before = countCaRequests(pebbleLog);
         const l0 = performance.now();
+        // A peer that fails (lego's 30 s HTTP timeout on a loaded machine, say) is a row that says
+        // so, not a lost run.
         const result = await runLego(lego, name.includes('tuned') ? 'legot' : 'legod', waits, {
           directory: pebble.directoryUrl,
           nameserver: dns.primary,
           tsigKey: dns.tsig.keyName,
           tsigSecret: dns.tsig.secret,
           caFile: pebble.listenerCaFile,
+        }).catch((error: unknown) => {
+          const first = String(error instanceof Error ? error.message : error).split('\n')[0]!;
+          log(`${name} failed: ${first}`);
+          return { cpu: Number.NaN, peakMb: Number.NaN, failed: first.slice(0, 160) };
         });
         peers.push({
           name,
@@ -346,7 +352,10 @@ async function main(): Promise<void> {
           ca: since(countCaRequests(pebbleLog), before),
           cpu: result.cpu,
           peakMb: result.peakMb,
-          note: `${note}; ${LEGO_PARALLEL} at once, one account`,
+          note:
+            'failed' in result
+              ? `FAILED: ${result.failed}`
+              : `${note}; ${LEGO_PARALLEL} at once, one account`,
         });
         log(`${name}: done in ${fixed(peers.at(-1)!.seconds)} s`);
       }
