@@ -181,7 +181,8 @@ async function measureP2(
   const cpuPerMinute =
     settled === settling ? ((cpuSeconds(settled.pid) - cpu0) * 60) / P2_SECONDS : Number.NaN;
   const writesPerMinute = ((totalWrites(proxy) - writes0) * 60) / P2_SECONDS;
-  const mem = memoryMb(settled.pid);
+  // A controller started again while settling has no settled RSS either, only a fresh one.
+  const mem = settled === settling ? memoryMb(settled.pid) : { rss: Number.NaN, peak: 0 };
   return {
     syncSeconds,
     ...(timeEvaluation ? { evaluatedSeconds } : {}),
