@@ -4,17 +4,25 @@
 //      lego with its defaults and tuned (1 s propagation polling), all N at once, one account.
 //   P3 steady state: apiserver writes and CPU per minute of the controller with N Ready Certificates.
 // Also the controller's idle RSS with no Certificates. Run as the image runs it: built JavaScript.
+//   P2 memory at scale: BENCH_P2_CERTS Certificates already Ready (Secrets written by the benchmark),
+//      unrelated Secrets and Ingresses; a fresh controller's RSS after sync and after BENCH_P2_SETTLE s,
+//      with P3's measures (writes and CPU per minute) over that settle period.
 // Environment: BENCH_N (100), BENCH_STEADY_SECONDS (60), BENCH_LEGO_PARALLEL (N), BENCH_LEGO=0 skips lego,
-// BENCH_CONTROLLER_ENTRY (dist/src/cmd/acme6.js) measures another build, e.g. an older commit's.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+// BENCH_CONTROLLER_ENTRY (dist/src/cmd/acme6.js) measures another build, e.g. an older commit's;
+// BENCH_CONTROLLER_ARGS adds flags to the controller (e.g. --leader-elect=false when profiling),
+// BENCH_CONTROLLER_NODE_OPTIONS flags to its node (e.g. --max-semi-space-size=2);
+// BENCH_P2_CERTS (10000, 0 skips P2), BENCH_P2_SECRETS (20000), BENCH_P2_SECRET_KB (50),
+// BENCH_P2_INGRESSES (2000), BENCH_P2_SETTLE (180 s), BENCH_P2_BASELINE_ENTRY: a second build measured
+// on the same P2 objects.
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { onProcessExit } from '../../test/testbed/exit-hooks.ts';
 import { KubeRest } from '../../test/testbed/kube-rest.ts';
-import { freePort } from '../../test/testbed/ports.ts';
 import { Testbed } from '../../test/testbed/testbed.ts';
 import { ApiProxy } from './api-proxy.ts';
+import { ControllerProcess } from './controller-process.ts';
+import { P2_NAMESPACE, seedP2, type P2Size } from './p2-scale.ts';
 import { countCaRequests, since, type CaRequests } from './pebble-log.ts';
 import { cpuSeconds, memoryMb } from './process-stats.ts';
 import { fixed, table } from './table.ts';
@@ -24,6 +32,15 @@ const N = Number(process.env.BENCH_N ?? 100);
 const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 60);
 const LEGO_PARALLEL = Number(process.env.BENCH_LEGO_PARALLEL ?? N);
 const WITH_LEGO = process.env.BENCH_LEGO !== '0';
+const P2: P2Size = {
+  certificates: Number(process.env.BENCH_P2_CERTS ?? 10_000),
+  secrets: Number(process.env.BENCH_P2_SECRETS ?? 20_000),
+  // 100 KB x 20,000 would not fit the testbed etcd's default 2 GiB quota; the controller caches none of them.
+  secretKb: Number(process.env.BENCH_P2_SECRET_KB ?? 50),
+  ingresses: Number(process.env.BENCH_P2_INGRESSES ?? 2000),
+};
+const P2_SECONDS = Number(process.env.BENCH_P2_SETTLE ?? 180);
+const P2_BASELINE = process.env.BENCH_P2_BASELINE_ENTRY;
 const ZONE = 'example.test';
 const CERTS = '/apis/acme6.io/v1alpha1/namespaces/bench/certificates';
 
@@ -74,6 +91,113 @@ function certificate(i: number): object {
   };
 }
 
+interface P2Result {
+  syncSeconds: number;
+  evaluatedSeconds?: number;
+  readyTrue: number;
+  rssSynced: number;
+  rssAfter: number;
+  peak: number;
+  cpuPerMinute: number;
+  writesPerMinute: number;
+  restarts: string[];
+}
+
+/**
+ * Keeps one controller running as a Deployment would: a controller that exits (it gives up after
+ * losing its Lease, say) is started again and the exit is counted. Samples the peak RSS across all.
+ */
+class Supervised {
+  current: ControllerProcess;
+  readonly restarts: string[] = [];
+  peak = 0;
+  private readonly sampler: NodeJS.Timeout;
+
+  private readonly start: () => Promise<ControllerProcess>;
+
+  constructor(first: ControllerProcess, start: () => Promise<ControllerProcess>) {
+    this.start = start;
+    this.current = first;
+    this.sampler = setInterval(() => {
+      try {
+        this.peak = Math.max(this.peak, memoryMb(this.current.pid).peak);
+      } catch {
+        // exited between two samples: live() starts the next one
+      }
+    }, 1000);
+  }
+
+  /** The running controller, started again if it has exited. */
+  async live(): Promise<ControllerProcess> {
+    const exit = this.current.exit();
+    if (exit !== undefined) {
+      this.restarts.push(`${fixed((performance.now() - this.current.startedAt) / 1000)} s: ${exit}`);
+      this.current = await this.start();
+    }
+    return this.current;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.sampler);
+    await this.current.stop();
+  }
+}
+
+/** One controller's P2: until synced, until every P2 Certificate has a Ready condition, then idle. */
+async function measureP2(
+  controllers: Supervised,
+  admin: KubeRest,
+  proxy: ApiProxy,
+  timeEvaluation: boolean,
+): Promise<P2Result> {
+  const path = `/apis/acme6.io/v1alpha1/namespaces/${P2_NAMESPACE}/certificates`;
+  const startedAt = controllers.current.startedAt;
+  await waitFor('the P2 controller caches to sync', 15 * 60_000, async () =>
+    (await controllers.live()).ready(),
+  );
+  const syncSeconds = (performance.now() - startedAt) / 1000;
+  const rssSynced = memoryMb(controllers.current.pid).rss;
+  let readyTrue = 0;
+  await waitFor(`${P2.certificates} evaluated Certificates`, 20 * 60_000, async () => {
+    await sleep(2000);
+    await controllers.live();
+    const list = await admin.send<Listed>('GET', path);
+    readyTrue = list.items.filter(ready).length;
+    return (
+      list.items.filter((c) => c.status?.conditions?.some((x) => x.type === 'Ready')).length >=
+      P2.certificates
+    );
+  });
+  const evaluatedSeconds = (performance.now() - startedAt) / 1000;
+  log(
+    `P2: caches synced after ${fixed(syncSeconds)} s, every Certificate evaluated after ${fixed(evaluatedSeconds)} s; settling for ${P2_SECONDS} s`,
+  );
+  const settling = await controllers.live();
+  const cpu0 = cpuSeconds(settling.pid);
+  const writes0 = totalWrites(proxy);
+  await sleep(P2_SECONDS * 1000);
+  const settled = await controllers.live();
+  // A controller that exited while settling (its log is printed above) has no CPU figure to give.
+  const cpuPerMinute =
+    settled === settling ? ((cpuSeconds(settled.pid) - cpu0) * 60) / P2_SECONDS : Number.NaN;
+  const writesPerMinute = ((totalWrites(proxy) - writes0) * 60) / P2_SECONDS;
+  // A controller started again while settling has no settled RSS either, only a fresh one.
+  const mem = settled === settling ? memoryMb(settled.pid) : { rss: Number.NaN, peak: 0 };
+  return {
+    syncSeconds,
+    ...(timeEvaluation ? { evaluatedSeconds } : {}),
+    readyTrue,
+    rssSynced,
+    rssAfter: mem.rss,
+    peak: Math.max(controllers.peak, mem.peak),
+    cpuPerMinute,
+    writesPerMinute,
+    restarts: controllers.restarts,
+  };
+}
+
+const totalWrites = (proxy: ApiProxy): number => [...proxy.snapshot().values()].reduce((a, b) => a + b, 0);
+
 interface PeerResult {
   name: string;
   seconds: number;
@@ -93,9 +217,8 @@ async function main(): Promise<void> {
     : undefined;
   log(`N=${N}, steady state ${STEADY_SECONDS} s; starting the testbed`);
   const testbed = await Testbed.start({ ingress: false, podRunner: false });
-  let controller: ChildProcess | undefined;
+  let controller: ControllerProcess | undefined;
   let proxy: ApiProxy | undefined;
-  let unregisterKill = (): void => {};
   try {
     log('testbed up; creating the ClusterIssuer and starting the controller');
     const info = testbed.info;
@@ -152,27 +275,9 @@ async function main(): Promise<void> {
     });
 
     // acme6: idle, then P1.
-    const metricsPort = await freePort();
-    const out = openSync(join(info.dir, 'controller.log'), 'a');
     const started = Date.now();
-    controller = spawn(
-      process.execPath,
-      [
-        entry,
-        'controller',
-        '--kubeconfig',
-        proxyKubeconfig,
-        '--cluster-resource-namespace',
-        'acme6',
-        `--metrics-bind-address=127.0.0.1:${metricsPort}`,
-        '--health-probe-bind-address=0',
-      ],
-      { stdio: ['ignore', out, out] },
-    );
-    closeSync(out);
-    const pid = controller.pid!;
-    // However the benchmark ends (Ctrl-C, a timeout), the controller goes with it.
-    unregisterKill = onProcessExit(() => controller?.kill('SIGKILL'));
+    controller = await ControllerProcess.start(entry, proxyKubeconfig, info.dir, 'controller.log');
+    const pid = controller.pid;
     await waitFor('the ClusterIssuer to be Ready', 120_000, async () =>
       ready(await admin.send('GET', '/apis/acme6.io/v1alpha1/clusterissuers/testbed-pebble')),
     );
@@ -229,12 +334,18 @@ async function main(): Promise<void> {
       ] as const) {
         const before = countCaRequests(pebbleLog);
         const l0 = performance.now();
+        // A peer that fails (lego's 30 s HTTP timeout on a loaded machine, say) is a row that says
+        // so, not a lost run.
         const result = await runLego(lego, name.includes('tuned') ? 'legot' : 'legod', waits, {
           directory: pebble.directoryUrl,
           nameserver: dns.primary,
           tsigKey: dns.tsig.keyName,
           tsigSecret: dns.tsig.secret,
           caFile: pebble.listenerCaFile,
+        }).catch((error: unknown) => {
+          const first = String(error instanceof Error ? error.message : error).split('\n')[0]!;
+          log(`${name} failed: ${first}`);
+          return { cpu: Number.NaN, peakMb: Number.NaN, failed: first.slice(0, 160) };
         });
         peers.push({
           name,
@@ -242,10 +353,68 @@ async function main(): Promise<void> {
           ca: since(countCaRequests(pebbleLog), before),
           cpu: result.cpu,
           peakMb: result.peakMb,
-          note: `${note}; ${LEGO_PARALLEL} at once, one account`,
+          note:
+            'failed' in result
+              ? `FAILED: ${result.failed}`
+              : `${note}; ${LEGO_PARALLEL} at once, one account`,
         });
         log(`${name}: done in ${fixed(peers.at(-1)!.seconds)} s`);
       }
+    }
+
+    // P2 memory at scale: a fresh controller (this build, then the baseline build if given) on many
+    // objects, all written before it starts.
+    await controller.stop();
+    controller = undefined;
+    let p2Rows: (string | number)[][] = [];
+    let p2Seed = 0;
+    if (P2.certificates > 0) {
+      log(
+        `P2: creating ${P2.certificates} Certificates with Secrets, ${P2.secrets} Secrets of ${P2.secretKb} KB, ${P2.ingresses} Ingresses`,
+      );
+      p2Seed = await seedP2(admin, P2, ZONE);
+      log(`P2: objects created in ${fixed(p2Seed)} s`);
+      const builds = [['this build', entry], ...(P2_BASELINE ? [['baseline', P2_BASELINE]] : [])] as const;
+      const results: P2Result[] = [];
+      for (const [build, buildEntry] of builds) {
+        const start = (): Promise<ControllerProcess> =>
+          ControllerProcess.start(buildEntry, proxyKubeconfig, info.dir, `controller-p2-${build}.log`);
+        const controllers = new Supervised(await start(), start);
+        try {
+          results.push(await measureP2(controllers, admin, proxy, results.length === 0));
+        } finally {
+          await controllers.stop();
+        }
+        log(`P2 (${build}): ${JSON.stringify(results.at(-1))}`);
+      }
+      p2Rows = [
+        ['seconds until caches synced (/readyz)', ...results.map((r) => fixed(r.syncSeconds))],
+        [
+          `seconds until all ${P2.certificates} Certificates evaluated (Ready condition written)`,
+          ...results.map((r) =>
+            r.evaluatedSeconds === undefined ? 'n/a (already evaluated)' : fixed(r.evaluatedSeconds),
+          ),
+        ],
+        ['  of them Ready=True', ...results.map((r) => r.readyTrue)],
+        [
+          'controller exits (restarted, as a Deployment would)',
+          ...results.map((r) => (r.restarts.length ? `${r.restarts.length}: ${r.restarts.join('; ')}` : 0)),
+        ],
+        ['RSS MB after initial sync', ...results.map((r) => fixed(r.rssSynced))],
+        [`RSS MB after ${P2_SECONDS} s`, ...results.map((r) => fixed(r.rssAfter))],
+        ['peak RSS MB', ...results.map((r) => fixed(r.peak))],
+        [
+          `CPU s / min over the last ${P2_SECONDS} s`,
+          ...results.map((r) =>
+            Number.isNaN(r.cpuPerMinute) ? 'n/a (it exited)' : fixed(r.cpuPerMinute, 2),
+          ),
+        ],
+        [
+          `apiserver writes / min over the last ${P2_SECONDS} s`,
+          ...results.map((r) => fixed(r.writesPerMinute)),
+        ],
+      ];
+      p2Rows.unshift(['builds', ...builds.map(([b]) => b)]);
     }
 
     console.log(`## acme6 benchmark: N = ${N}\n`);
@@ -287,12 +456,18 @@ async function main(): Promise<void> {
         ],
       ),
     );
-  } finally {
-    if (controller && controller.exitCode === null) {
-      controller.kill('SIGTERM');
-      await new Promise((r) => controller!.once('exit', r));
+    if (p2Rows.length > 0) {
+      const [header, ...rows] = p2Rows;
+      console.log(
+        table(
+          `P2 memory at scale: ${P2.certificates} Ready Certificates with their Secrets, ${P2.secrets} unrelated ${P2.secretKb} KB Secrets, ${P2.ingresses} Ingresses (created in ${fixed(p2Seed)} s)`,
+          ['measure', ...header!.slice(1).map(String)],
+          rows,
+        ),
+      );
     }
-    unregisterKill();
+  } finally {
+    await controller?.stop();
     await proxy?.stop();
     await testbed.stop();
   }

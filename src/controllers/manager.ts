@@ -20,7 +20,7 @@ import { KubeSecretStore } from '../kube/secrets.ts';
 import { realClock, type Clock } from '../runtime/clock.ts';
 import { Controller, type Reconciler } from '../runtime/controller.ts';
 import { enqueueKeys, type KeySink } from '../runtime/handlers.ts';
-import type { ResilientInformer } from '../runtime/informer.ts';
+import { keepFinalizerOwnership, stripManagedFields, type ResilientInformer } from '../runtime/informer.ts';
 import { createKubeInformer } from '../runtime/kube-informer.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { ControllerMetrics, InformerMetrics, WorkQueueMetrics } from '../runtime/metrics.ts';
@@ -105,7 +105,12 @@ export class Manager {
       clock: this.clock,
     });
     const certificates = new CustomResourceClient<Cert>(options.kubeConfig, Kind.Certificate);
-    const certInformer = this.informer(certificates.path, (s) => certificates.list(s));
+    const certInformer = this.informer(
+      certificates.path,
+      (s) => certificates.list(s),
+      undefined,
+      keepFinalizerOwnership,
+    );
     this.certInformer = certInformer;
     this.certificates = () => certInformer.list();
     const issuers = {
@@ -362,9 +367,13 @@ export class Manager {
     path: string,
     list: Parameters<typeof createKubeInformer<T>>[2],
     labelSelector?: string,
+    prune: (obj: KubernetesObject) => void = stripManagedFields,
   ): ResilientInformer<T> {
     const informer = createKubeInformer<T>(this.options.kubeConfig, path, list, {
       name: path,
+      // managedFields are often larger than the rest of the metadata and no reader of these caches
+      // looks at them, except challenge clean-up asking who holds a Certificate's finalizer.
+      prune,
       logger: this.options.logger,
       clock: this.clock,
       ...(labelSelector ? { labelSelector } : {}),

@@ -273,4 +273,32 @@ describe('Controller', () => {
     expect(call).toBe(2);
     await controller.stop();
   });
+
+  it('lets timers and I/O run while a long queue of CPU-only reconciles drains', async () => {
+    // Reconciles answered from caches never wait on I/O; without yielding, the worker's loop would
+    // run them all in one go and starve every timer (a Lease renewal, say) until the queue is empty.
+    const busyMs = 5;
+    const keys = 200;
+    const { calls, controller } = harness(() => {
+      const until = performance.now() + busyMs;
+      while (performance.now() < until) {
+        // CPU-bound work, as x509 parsing of a cached Secret is
+      }
+      return Promise.resolve({});
+    });
+    for (let i = 0; i < keys; i++) controller.queue.add(`ns/c-${i}`);
+    let reconciledWhenTimerRan = -1;
+    const timer = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        reconciledWhenTimerRan = calls.length;
+        resolve();
+      }, 0),
+    );
+    controller.start();
+    await timer;
+    await controller.stop();
+    // The timer ran within about one yield period (50 ms = 10 reconciles here), not after all 200.
+    expect(reconciledWhenTimerRan).toBeGreaterThan(0);
+    expect(reconciledWhenTimerRan).toBeLessThan(keys / 2);
+  });
 });

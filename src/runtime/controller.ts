@@ -6,6 +6,9 @@ import type { Logger } from './logger.ts';
 import type { ControllerMetrics, ReconcileOutcome } from './metrics.ts';
 import { WorkQueue } from './workqueue.ts';
 
+/** Longest run of back-to-back reconciles before a worker lets the event loop turn (real time). */
+const YIELD_EVERY_MS = 50;
+
 /** What a successful reconcile asks for next: nothing, or another run after `requeueAfter` ms. */
 export interface Result {
   requeueAfter?: number;
@@ -107,12 +110,19 @@ export class Controller {
   }
 
   private async runWorker(): Promise<void> {
+    let yieldedAtMs = performance.now();
     for (let key = await this.queue.get(); key !== undefined; key = await this.queue.get()) {
       try {
         await this.reconcileKey(key);
       } catch (error) {
         // Only a throwing logger or metrics hook gets here; keep the worker alive regardless.
         this.logger.error({ controller: this.name, key, err: error }, 'worker failed outside reconcile');
+      }
+      // Keys handed out at once and reconciles answered from caches chain as microtasks: thousands
+      // of them would hold the event loop (Lease renewals, watches, probes) for tens of seconds.
+      if (performance.now() - yieldedAtMs > YIELD_EVERY_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        yieldedAtMs = performance.now();
       }
     }
   }

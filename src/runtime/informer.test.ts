@@ -1,7 +1,8 @@
 import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from './clock.ts';
-import { ResilientInformer } from './informer.ts';
+import { holdsFinalizer } from '../controllers/certificate/challenge-cleanup-plan.ts';
+import { keepFinalizerOwnership, ResilientInformer, stripManagedFields } from './informer.ts';
 import type { ListFn, ListWatchEvents, ListWatchRun, ResilientInformerOptions } from './informer.ts';
 import type { InformerRestartReason } from './metrics.ts';
 import { settle } from './testing.ts';
@@ -470,5 +471,69 @@ describe('ResilientInformer', () => {
     expect(attempts).toBe(3);
     expect(informer.hasSynced()).toBe(true);
     await informer.stop();
+  });
+
+  it('prunes every object before caching it, listed or watched, so only the trimmed copy is kept', async () => {
+    const { server, informer, latest } = harness({ prune: stripManagedFields });
+    const withFields = (name: string, rv: string): Obj => ({
+      metadata: { ...obj(name, rv).metadata, managedFields: [{ manager: 'kubectl', fieldsV1: { big: 1 } }] },
+    });
+    server.put(withFields('listed', '1'));
+    informer.start();
+    await expect(informer.waitForSync()).resolves.toBe(true);
+    latest().events.add(withFields('added', '2'));
+    latest().events.update(withFields('listed', '3'));
+
+    expect(informer.get('listed', 'default')?.metadata).toEqual(obj('listed', '3').metadata);
+    expect(informer.get('added', 'default')?.metadata).toEqual(obj('added', '2').metadata);
+    await informer.stop();
+  });
+});
+
+describe('keepFinalizerOwnership', () => {
+  const finalizer = 'acme6.io/challenges';
+  const certificate = (): Obj => ({
+    metadata: {
+      name: 'c',
+      finalizers: [finalizer],
+      managedFields: [
+        {
+          manager: 'acme6-issuance',
+          operation: 'Apply',
+          fieldsV1: { 'f:metadata': { 'f:finalizers': { [`v:"${finalizer}"`]: {} } } },
+        },
+        {
+          manager: 'acme6-issuance',
+          operation: 'Apply',
+          subresource: 'status',
+          fieldsV1: { 'f:status': { 'f:conditions': { '.': {}, 'k:{"type":"Ready"}': {} } } },
+        },
+        { manager: 'kubectl', operation: 'Update', fieldsV1: { 'f:spec': { 'f:dnsNames': {} } } },
+      ],
+    },
+  });
+
+  it('keeps who owns which finalizer and drops the rest', () => {
+    const pruned = certificate();
+    keepFinalizerOwnership(pruned);
+    expect(pruned.metadata?.managedFields).toEqual([
+      {
+        manager: 'acme6-issuance',
+        operation: 'Apply',
+        fieldsV1: { 'f:metadata': { 'f:finalizers': { [`v:"${finalizer}"`]: {} } } },
+      },
+    ]);
+    const holds = (o: Obj, manager: string): boolean =>
+      holdsFinalizer(o.metadata as Record<string, unknown>, manager, finalizer);
+    for (const manager of ['acme6-issuance', 'kubectl', 'other']) {
+      expect(holds(pruned, manager)).toBe(holds(certificate(), manager));
+    }
+    expect(holds(pruned, 'acme6-issuance')).toBe(true);
+  });
+
+  it('leaves an object without managedFields as it is', () => {
+    const bare = obj('a', '1');
+    keepFinalizerOwnership(bare);
+    expect(bare).toEqual(obj('a', '1'));
   });
 });

@@ -57,6 +57,38 @@ export interface ResilientInformerOptions<T extends KubernetesObject> {
   minBackoffMs?: number;
   /** Longest wait before restarting after an error (default 30 s). */
   maxBackoffMs?: number;
+  /**
+   * Trims each object in place before it is cached (e.g. `stripManagedFields`): the ListWatch keeps
+   * the same references, so one trim frees the memory in both caches.
+   */
+  prune?: (obj: T) => void;
+}
+
+/** A prune that drops metadata.managedFields, which readers of most caches never look at. */
+export function stripManagedFields(obj: KubernetesObject): void {
+  if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
+}
+
+/**
+ * A prune that keeps of metadata.managedFields only who owns which finalizer (what asking "does this
+ * manager hold that finalizer?" needs); the rest, mostly status ownership, is dropped.
+ */
+export function keepFinalizerOwnership(obj: KubernetesObject): void {
+  const managed = obj.metadata?.managedFields;
+  if (!managed) return;
+  obj.metadata!.managedFields = managed.flatMap((entry) => {
+    const finalizers = (entry.fieldsV1 as { 'f:metadata'?: { 'f:finalizers'?: unknown } } | undefined)?.[
+      'f:metadata'
+    ]?.['f:finalizers'];
+    if (finalizers === undefined) return [];
+    return [
+      {
+        ...(entry.manager !== undefined ? { manager: entry.manager } : {}),
+        ...(entry.operation !== undefined ? { operation: entry.operation } : {}),
+        fieldsV1: { 'f:metadata': { 'f:finalizers': finalizers } },
+      },
+    ];
+  });
 }
 
 interface ActiveRun {
@@ -93,6 +125,7 @@ export class ResilientInformer<T extends KubernetesObject> {
   private readonly relistIntervalMs: number;
   private readonly watchdogTimeoutMs: number;
   private readonly backoff: Backoff;
+  private readonly prune: (obj: T) => void;
   private readonly cache = new ObjectCache<T>();
   private readonly handlers = new Set<InformerHandler<T>>();
   private readonly syncWaiters = new Set<(synced: boolean) => void>();
@@ -117,6 +150,7 @@ export class ResilientInformer<T extends KubernetesObject> {
     this.relistIntervalMs = options.relistIntervalMs ?? 10 * 60_000;
     this.watchdogTimeoutMs = options.watchdogTimeoutMs ?? 5 * 60_000;
     this.backoff = new Backoff(options.minBackoffMs ?? 1000, options.maxBackoffMs ?? 30_000);
+    this.prune = options.prune ?? ((): void => {});
   }
 
   /** Starts listing and watching; errors are handled internally. An informer runs once. */
@@ -260,6 +294,7 @@ export class ResilientInformer<T extends KubernetesObject> {
       // Failing a retired run's list keeps its ListWatch from opening a watch nobody would stop.
       if (!this.isActive(generation)) throw new Error(RETIRED);
       this.touch();
+      for (const obj of listed.items) this.prune(obj);
       this.latestListed = new WeakSet(listed.items);
       this.apply(this.cache.replaceAll(listed.items));
       this.metrics.listed?.(this.cache.size);
@@ -279,7 +314,9 @@ export class ResilientInformer<T extends KubernetesObject> {
     // After a list, ListWatch reports the listed objects (the same references) as adds. The diff
     // already applied them, and a watch event may have superseded one since: skip these echoes.
     const upsert = (obj: T): void => {
-      if (!this.latestListed.has(obj)) this.apply([this.cache.upsert(obj)]);
+      if (this.latestListed.has(obj)) return;
+      this.prune(obj);
+      this.apply([this.cache.upsert(obj)]);
     };
     return {
       add: ifActive(upsert),

@@ -1,0 +1,96 @@
+// The controller as the image runs it (built JavaScript), started by the benchmark: one process,
+// logging to a file in the testbed's directory, killed with the benchmark however that ends.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { join } from 'node:path';
+import { onProcessExit } from '../../test/testbed/exit-hooks.ts';
+import { freePort } from '../../test/testbed/ports.ts';
+
+export class ControllerProcess {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly startedAt: number;
+  private readonly healthPort: number;
+  private readonly unregisterKill: () => void;
+  private stopping = false;
+  private exitReason: string | undefined;
+
+  private constructor(child: ChildProcess, healthPort: number, logFile: string) {
+    this.child = child;
+    this.pid = child.pid!;
+    this.startedAt = performance.now();
+    this.healthPort = healthPort;
+    this.unregisterKill = onProcessExit(() => child.kill('SIGKILL'));
+    // A controller that dies under the benchmark says why before the testbed (and its log) goes.
+    child.once('exit', (code, signal) => {
+      if (this.stopping) return;
+      const lines = readFileSync(logFile, 'utf8').trimEnd().split('\n');
+      const last = /"msg":"([^"]*)"/.exec(lines.at(-1) ?? '')?.[1];
+      this.exitReason = `exit ${code ?? signal}${last ? ` (${last})` : ''}`;
+      const tail = lines.slice(-40).join('\n');
+      process.stderr.write(
+        `[bench] controller ${this.pid} exited (${code ?? signal}); its log ends:\n${tail}\n`,
+      );
+    });
+  }
+
+  /** Starts `entry controller` against `kubeconfig`; its log goes to `<dir>/<logName>`. */
+  static async start(
+    entry: string,
+    kubeconfig: string,
+    dir: string,
+    logName: string,
+  ): Promise<ControllerProcess> {
+    const [metricsPort, healthPort] = [await freePort(), await freePort()];
+    const out = openSync(join(dir, logName), 'a');
+    const child = spawn(
+      process.execPath,
+      [
+        // Node's own flags for the controller, e.g. V8 heap sizes to compare memory settings.
+        ...(process.env.BENCH_CONTROLLER_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []),
+        entry,
+        'controller',
+        '--kubeconfig',
+        kubeconfig,
+        '--cluster-resource-namespace',
+        'acme6',
+        `--metrics-bind-address=127.0.0.1:${metricsPort}`,
+        `--health-probe-bind-address=127.0.0.1:${healthPort}`,
+        // e.g. `--leader-elect=false` while profiling: a heap snapshot stops the process for longer
+        // than the Lease's renew deadline.
+        ...(process.env.BENCH_CONTROLLER_ARGS?.split(' ').filter(Boolean) ?? []),
+      ],
+      { stdio: ['ignore', out, out] },
+    );
+    closeSync(out);
+    return new ControllerProcess(child, healthPort, join(dir, logName));
+  }
+
+  /** How it exited (the last line it logged, say), or undefined while it runs. */
+  exit(): string | undefined {
+    return this.exitReason;
+  }
+
+  /** Whether /readyz answers 200: the informer caches have synced. */
+  ready(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const req = get({ host: '127.0.0.1', port: this.healthPort, path: '/readyz', timeout: 2000 }, (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      });
+      req.on('error', () => resolve(false));
+      req.on('timeout', () => req.destroy());
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = new Promise((r) => this.child.once('exit', r));
+      this.child.kill('SIGTERM');
+      await exited;
+    }
+    this.unregisterKill();
+  }
+}
