@@ -61,12 +61,12 @@ demo: deps
 
 # acme6's controller against the bare lego client on one testbed (docs/performance.md).
 # BENCH_N (100), BENCH_STEADY_SECONDS (60), BENCH_LEGO_PARALLEL (N) and BENCH_LEGO=0 scale it.
-bench: build testbed
+bench: build testbed image
 	node bench/controller/bench.ts
 
 # N Certificates on the testbed under every fault at once, then one table of goals (docs/reliability.md).
 # SOAK_CERTS (100), SOAK_FAULT_SECONDS (300), SOAK_SETTLE_SECONDS (600) and the rest: test/soak/soak.ts.
-soak: build testbed
+soak: build testbed image
 	node test/soak/soak.ts
 
 clean:
