@@ -5,7 +5,6 @@
 import { createServer, type Server } from 'node:http';
 import { request, type RequestOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 
 /** One request the client made. */
 export interface RecordedRequest {
@@ -122,18 +121,6 @@ export class RecordingProxy {
     this.server.closeAllConnections();
     await new Promise((resolve) => this.server.close(resolve));
   }
-}
-
-/** The CA and client certificate of a kubeconfig with inline data (the testbed's admin one). */
-export function kubeconfigTls(kubeconfigFile: string): { ca: string; cert: string; key: string } {
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfigFile);
-  const b64 = (value: string | undefined): string => Buffer.from(value ?? '', 'base64').toString('utf8');
-  return {
-    ca: b64(kc.getCurrentCluster()?.caData),
-    cert: b64(kc.getCurrentUser()?.certData),
-    key: b64(kc.getCurrentUser()?.keyData),
-  };
 }
 
 /** A kubeconfig for a client of `proxy` (plain HTTP on loopback; client-node wants that spelt out). */

@@ -23,7 +23,8 @@ import { ANNOTATION_EXPOSE_IPV6 } from '../src/api/group.ts';
 import { bridgeLoopbackPort, exec, NetnsTracker, spawnNode } from '../test/integration/netns.ts';
 import { ManagedProcess, waitUntil } from '../test/testbed/process.ts';
 import { Testbed } from '../test/testbed/testbed.ts';
-import { kubeconfigTls, proxyKubeconfig, RecordingProxy } from './agent-watch-proxy.ts';
+import { kubeconfigTls } from '../test/testbed/kubeconfig.ts';
+import { proxyKubeconfig, RecordingProxy } from './agent-watch-proxy.ts';
 import { memoryMb } from './controller/process-stats.ts';
 import { fixed, table } from './controller/table.ts';
 

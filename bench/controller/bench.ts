@@ -17,7 +17,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { kubeconfigTls } from '../../test/testbed/kubeconfig.ts';
 import { KubeRest } from '../../test/testbed/kube-rest.ts';
 import { Testbed } from '../../test/testbed/testbed.ts';
 import { ApiProxy } from './api-proxy.ts';
@@ -53,17 +53,6 @@ async function waitFor(what: string, timeoutMs: number, done: () => Promise<bool
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
     await sleep(250);
   }
-}
-
-function adminTls(kubeconfigFile: string): { ca: string; cert: string; key: string } {
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfigFile);
-  const b64 = (value: string | undefined): string => Buffer.from(value ?? '', 'base64').toString('utf8');
-  return {
-    ca: b64(kc.getCurrentCluster()?.caData),
-    cert: b64(kc.getCurrentUser()?.certData),
-    key: b64(kc.getCurrentUser()?.keyData),
-  };
 }
 
 interface Condition {
@@ -225,7 +214,7 @@ async function main(): Promise<void> {
     const dns = info.dns!;
     const pebble = info.pebble!;
     const pebbleLog = join(info.dir, 'pebble.log');
-    const tls = adminTls(info.kubeconfigFile);
+    const tls = kubeconfigTls(info.kubeconfigFile);
     const admin = new KubeRest(info.apiserverUrl, tls);
     proxy = await ApiProxy.start(info.apiserverUrl, tls);
     const proxyKubeconfig = join(info.dir, 'bench-controller.kubeconfig');

@@ -15,11 +15,11 @@
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import { IijDoEmulator } from '../emulators/iij-do/server.ts';
 import { IijDpfEmulator } from '../emulators/iij-dpf/server.ts';
 import { setHostAddresses } from '../testbed/dns-update.ts';
 import { onProcessExit } from '../testbed/exit-hooks.ts';
+import { kubeconfigTls } from '../testbed/kubeconfig.ts';
 import { KubeRest } from '../testbed/kube-rest.ts';
 import { Testbed } from '../testbed/testbed.ts';
 import { CaFaultProxy } from './ca-fault-proxy.ts';
@@ -100,17 +100,6 @@ async function retried<T>(fn: () => Promise<T>, attempts = 30): Promise<T> {
   }
 }
 
-function adminTls(kubeconfigFile: string): { ca: string; cert: string; key: string } {
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfigFile);
-  const b64 = (value: string | undefined): string => Buffer.from(value ?? '', 'base64').toString('utf8');
-  return {
-    ca: b64(kc.getCurrentCluster()?.caData),
-    cert: b64(kc.getCurrentUser()?.certData),
-    key: b64(kc.getCurrentUser()?.keyData),
-  };
-}
-
 async function main(): Promise<number> {
   if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run make build first`);
   log(`${CERTS} Certificates, ${FAULT_SECONDS} s of faults, settling within ${SETTLE_SECONDS} s`);
@@ -144,7 +133,7 @@ async function main(): Promise<number> {
     });
     const listenerCa = readFileSync(pebble.listenerCaFile, 'utf8');
     proxy = await CaFaultProxy.start(pebble.directoryUrl, listenerCa);
-    const tls = adminTls(info.kubeconfigFile);
+    const tls = kubeconfigTls(info.kubeconfigFile);
     const admin = new KubeRest(info.apiserverUrl, tls);
     for (const ns of [CLUSTER_NAMESPACE, NAMESPACE]) {
       await admin.send('POST', '/api/v1/namespaces', { metadata: { name: ns } });

@@ -1,4 +1,5 @@
 // Kubeconfig files with embedded credentials, so one file is all a client needs.
+import { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import type { CertAndKey } from './pki.ts';
 
@@ -19,4 +20,16 @@ export function renderKubeconfig(server: string, caPem: string, user: string, cl
     contexts: [{ name: 'acme6-testbed', context: { cluster: 'acme6-testbed', user } }],
     'current-context': 'acme6-testbed',
   });
+}
+
+/** The CA and client certificate of a kubeconfig with inline data (the testbed's admin one). */
+export function kubeconfigTls(kubeconfigFile: string): { ca: string; cert: string; key: string } {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigFile);
+  const b64 = (value: string | undefined): string => Buffer.from(value ?? '', 'base64').toString('utf8');
+  return {
+    ca: b64(kc.getCurrentCluster()?.caData),
+    cert: b64(kc.getCurrentUser()?.certData),
+    key: b64(kc.getCurrentUser()?.keyData),
+  };
 }
