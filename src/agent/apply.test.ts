@@ -11,6 +11,7 @@ import { parseRestore, type Chain, type Ruleset } from '../netfilter/testing/par
 class FakeHost implements NetfilterRunner {
   rules: Ruleset = parseRestore(HOST_BUILTINS);
   restores = 0;
+  lists = 0;
 
   save(table: Table): Promise<string> {
     const chains = this.rules.get(table) ?? new Map<string, Chain>();
@@ -38,6 +39,14 @@ class FakeHost implements NetfilterRunner {
   insert(table: Table, chain: string, ruleArgs: readonly string[]): Promise<void> {
     this.rules = parseRestore(`*${table}\n-I ${chain} ${quote(ruleArgs)}\nCOMMIT\n`, this.rules);
     return Promise.resolve();
+  }
+
+  list(table: Table, chain: string): Promise<string | undefined> {
+    this.lists++;
+    const found = this.rules.get(table)?.get(chain);
+    if (found === undefined) return Promise.resolve(undefined);
+    const head = found.policy === '-' ? `-N ${chain}` : `-P ${chain} ${found.policy}`;
+    return Promise.resolve([head, ...found.rules.map((r) => `-A ${chain} ${specOf(r.text)}`), ''].join('\n'));
   }
 
   flushAll(): void {
@@ -131,6 +140,32 @@ describe('syncRules', () => {
     expect(await canaryPresent(host)).toBe(false);
     await syncRules(host, intentFor(['web/shop']));
     expect(await canaryPresent(host)).toBe(true);
+  });
+});
+
+describe('canaryPresent', () => {
+  it('lists only chains, never saves a whole table (cheap beside 20,000 foreign nat rules)', async () => {
+    const host = new FakeHost();
+    await syncRules(host, intentFor(['web/shop']));
+    host.save = () => Promise.reject(new Error('the canary must not save whole tables'));
+    expect(await canaryPresent(host)).toBe(true);
+    expect(host.lists).toBeGreaterThan(0);
+  });
+
+  it('fails when another tool flushed one of our hooked chains but left the jump', async () => {
+    const host = new FakeHost();
+    await syncRules(host, intentFor(['web/shop']));
+    host.rules.get('nat')?.get(Chains.postrouting)?.rules.splice(0);
+    expect(await canaryPresent(host)).toBe(false);
+    await syncRules(host, intentFor(['web/shop']));
+    expect(await canaryPresent(host)).toBe(true);
+  });
+
+  it('fails when a restore by another tool deleted our chains and jumps in one table', async () => {
+    const host = new FakeHost();
+    await syncRules(host, intentFor(['web/shop']));
+    host.rules.set('filter', parseRestore(HOST_BUILTINS).get('filter') ?? new Map<string, Chain>());
+    expect(await canaryPresent(host)).toBe(false);
   });
 });
 

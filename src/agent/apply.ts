@@ -2,7 +2,7 @@
 // `ip6tables-restore --noflush` (which also deletes stale owned chains), then make sure each
 // built-in hook has its single jump. Only the jumps use -C/-I: flushing a built-in chain in restore
 // input would wipe other tools' rules.
-import { Chains, isOwnedChain } from './chains.ts';
+import { isOwnedChain } from './chains.ts';
 import { renderCleanup } from './cleanup.ts';
 import type { NatIntent } from './model.ts';
 import {
@@ -79,18 +79,28 @@ async function removeAll(runner: NetfilterRunner): Promise<SyncStats> {
 }
 
 /**
- * True while the canary chain exists in every table we write and every hook jump is in place. A
- * `-t nat -F` keeps (empty) chains but drops the jumps, so both are checked; false means resync.
+ * The canary: true while our rules are still hooked in, i.e. each built-in hook has our jump and each
+ * chain a hook jumps to still has rules. A `-t nat -F` keeps (empty) chains but drops the jumps; a
+ * restore without --noflush by another tool (kube-proxy, firewalld) drops our jumps and chains; a
+ * flush of one of our chains empties it: each makes this false, which means resync. (A jump cannot
+ * point at a missing chain, so this also covers the ACME6-CANARY chain's old job.) Lists only these
+ * chains (`-S CHAIN`) and never saves a whole table, which costs up to seconds on ip6tables-nft with
+ * tens of thousands of foreign nat rules (docs/agent.md, "The canary").
  */
 export async function canaryPresent(runner: NetfilterRunner): Promise<boolean> {
-  for (const table of TABLES) {
-    const chains = chainsFromSave(await runner.save(table));
-    if (!chains.some((c) => c.table === table && c.chain === Chains.canary)) return false;
-  }
   for (const jump of jumpRules()) {
-    if (!(await runner.check(jump.table, jump.chain, splitRuleArgs(jump.spec)))) return false;
+    const hook = await runner.list(jump.table, jump.chain);
+    if (hook === undefined || !listsRule(hook, jump.chain, jump.spec)) return false;
+    const target = await runner.list(jump.table, jump.target);
+    if (target === undefined || !/^-A /m.test(target)) return false;
   }
   return true;
+}
+
+/** True if `-S CHAIN` output holds `-A CHAIN SPEC` (whitespace-insensitive). */
+function listsRule(listing: string, chain: string, spec: string): boolean {
+  const want = `-A ${chain} ${spec}`.replace(/\s+/g, ' ');
+  return listing.split('\n').some((line) => line.trim().replace(/\s+/g, ' ') === want);
 }
 
 /** Why a sync runs (as SyncReason): only a `change` may be skipped. */
