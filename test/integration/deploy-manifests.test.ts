@@ -2,7 +2,7 @@
 // the kustomize and Helm renderings grant the same RBAC, and the real apiserver accepts both.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterIssuer } from '../../src/api/issuer.ts';
 import { repoRoot } from '../testbed/paths.ts';
@@ -159,6 +159,40 @@ describe('kustomize and Helm', () => {
     expect(base.filter((n) => n.includes('agent'))).toEqual([]);
     expect(base).toContain('Deployment/acme6-controller');
     expect(kustomized.map((m) => `${m.kind}/${m.metadata.name}`)).toContain('DaemonSet/acme6-agent');
+  });
+
+  it('give the agent NET_ADMIN only; the legacy-iptables opt-in adds NET_RAW, in both alike', async () => {
+    const agentCaps = (ms: Manifest[]): unknown => {
+      const ds = ms.find((m) => m.kind === 'DaemonSet' && m.metadata.name === 'acme6-agent');
+      const spec = (ds?.spec as { template: { spec: { containers: { securityContext: unknown }[] } } })
+        .template.spec;
+      return (spec.containers[0]?.securityContext as { capabilities?: unknown }).capabilities;
+    };
+    expect(agentCaps(kustomized)).toEqual({ drop: ['ALL'], add: ['NET_ADMIN'] });
+    expect(agentCaps(helmWithAgent)).toEqual({ drop: ['ALL'], add: ['NET_ADMIN'] });
+    // An operator's overlay: the with-agent overlay plus the opt-in component.
+    const overlay = mkdtempSync(join(tmpdir(), 'acme6-legacy-overlay-'));
+    try {
+      const fromOverlay = (path: string) => relative(overlay, join(repoRoot, path));
+      writeFileSync(
+        join(overlay, 'kustomization.yaml'),
+        [
+          'apiVersion: kustomize.config.k8s.io/v1beta1',
+          'kind: Kustomization',
+          `resources: [${fromOverlay('deploy/kustomize-with-agent')}]`,
+          `components: [${fromOverlay('deploy/kustomize/components/agent-legacy-iptables')}]`,
+          '',
+        ].join('\n'),
+      );
+      const withLegacy = parseManifests(await kubectl('kustomize', overlay));
+      const legacyCaps = { drop: ['ALL'], add: ['NET_ADMIN', 'NET_RAW'] };
+      expect(agentCaps(withLegacy)).toEqual(legacyCaps);
+      expect(agentCaps(await helmTemplate('agent.enabled=true', 'agent.legacyIptables=true'))).toEqual(
+        legacyCaps,
+      );
+    } finally {
+      rmSync(overlay, { recursive: true, force: true });
+    }
   });
 
   it('grant the same RBAC', () => {
