@@ -14,7 +14,7 @@ import {
 } from '../agent/backend-select.ts';
 import { dataplaneFor } from '../agent/dataplane.ts';
 import { CAP_NET_RAW, hasCapability, legacyTables, netRawMissing } from '../agent/capabilities.ts';
-import { removeLeftovers } from '../agent/leftovers.ts';
+import { cleanupFailures, removeLeftovers } from '../agent/leftovers.ts';
 import { checkSysctls, idleReason, readProc } from '../agent/sysctl.ts';
 import { parseGoDuration } from '../api/duration.ts';
 import { KubeEventRecorder } from '../kube/events.ts';
@@ -162,7 +162,14 @@ async function run(args: string[], io: Io): Promise<number> {
   const logger = createLogger({ level: flags.logLevel, name: 'acme6-agent' });
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
   if (flags.cleanup) {
-    logger.info(await removeLeftovers(undefined), 'cleanup done');
+    const removed = await removeLeftovers(undefined);
+    const failures = cleanupFailures(removed);
+    if (failures.length > 0) {
+      logger.error(removed, 'cleanup incomplete');
+      io.err.write(`acme6 agent: cleanup incomplete: ${failures.join('; ')}\n`);
+      return 1;
+    }
+    logger.info(removed, 'cleanup done');
     return 0;
   }
   // Legacy iptables needs NET_RAW, an opt-in of the manifests: without it, stay up and say so

@@ -2,7 +2,7 @@
 // the kustomize and Helm renderings grant the same RBAC, and the real apiserver accepts both.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterIssuer } from '../../src/api/issuer.ts';
 import { repoRoot } from '../testbed/paths.ts';
@@ -11,8 +11,10 @@ import {
   AGENT_NAMESPACE,
   applyShippedIdentity,
   KUSTOMIZE_BASE,
+  KUSTOMIZE_LEGACY_IPTABLES,
   parseManifests,
   renderKustomize,
+  renderKustomizeWith,
   type Manifest,
 } from './deploy-rbac.ts';
 import { helm } from './helm.ts';
@@ -170,29 +172,11 @@ describe('kustomize and Helm', () => {
     };
     expect(agentCaps(kustomized)).toEqual({ drop: ['ALL'], add: ['NET_ADMIN'] });
     expect(agentCaps(helmWithAgent)).toEqual({ drop: ['ALL'], add: ['NET_ADMIN'] });
-    // An operator's overlay: the with-agent overlay plus the opt-in component.
-    const overlay = mkdtempSync(join(tmpdir(), 'acme6-legacy-overlay-'));
-    try {
-      const fromOverlay = (path: string) => relative(overlay, join(repoRoot, path));
-      writeFileSync(
-        join(overlay, 'kustomization.yaml'),
-        [
-          'apiVersion: kustomize.config.k8s.io/v1beta1',
-          'kind: Kustomization',
-          `resources: [${fromOverlay('deploy/kustomize-with-agent')}]`,
-          `components: [${fromOverlay('deploy/kustomize/components/agent-legacy-iptables')}]`,
-          '',
-        ].join('\n'),
-      );
-      const withLegacy = parseManifests(await kubectl('kustomize', overlay));
-      const legacyCaps = { drop: ['ALL'], add: ['NET_ADMIN', 'NET_RAW'] };
-      expect(agentCaps(withLegacy)).toEqual(legacyCaps);
-      expect(agentCaps(await helmTemplate('agent.enabled=true', 'agent.legacyIptables=true'))).toEqual(
-        legacyCaps,
-      );
-    } finally {
-      rmSync(overlay, { recursive: true, force: true });
-    }
+    const legacyCaps = { drop: ['ALL'], add: ['NET_ADMIN', 'NET_RAW'] };
+    expect(agentCaps(await renderKustomizeWith([KUSTOMIZE_LEGACY_IPTABLES]))).toEqual(legacyCaps);
+    expect(agentCaps(await helmTemplate('agent.enabled=true', 'agent.legacyIptables=true'))).toEqual(
+      legacyCaps,
+    );
   });
 
   it('grant the same RBAC', () => {
