@@ -12,8 +12,10 @@ class FakeHost implements NetfilterRunner {
   rules: Ruleset = parseRestore(HOST_BUILTINS);
   restores = 0;
   lists = 0;
+  saves = 0;
 
   save(table: Table): Promise<string> {
+    this.saves++;
     const chains = this.rules.get(table) ?? new Map<string, Chain>();
     const lines = [`*${table}`];
     for (const [name, chain] of chains) lines.push(`:${name} ${chain.policy} [0:0]`);
@@ -170,6 +172,45 @@ describe('canaryPresent', () => {
 });
 
 describe('RuleSyncer', () => {
+  it('applies a change without saving the tables: it knows the chains its last sync left', async () => {
+    const host = new FakeHost();
+    const syncer = new RuleSyncer(host);
+    await syncer.sync(intentFor(['web/shop', 'web/blog']), 'change');
+    const saves = host.saves;
+    expect(saves).toBeGreaterThan(0);
+    const stats = await syncer.sync(intentFor(['web/shop']), 'change');
+    expect(host.saves).toBe(saves);
+    // The same outcome as a sync that saved: the stale Service's chains went, nothing else moved.
+    expect(stats?.chainsDeleted.map((c) => c.chain)).toEqual([
+      serviceChain('web/blog'),
+      serviceChain('web/blog'),
+    ]);
+    const fresh = new FakeHost();
+    await syncRules(fresh, intentFor(['web/shop']));
+    expect([await host.save('nat'), await host.save('filter')]).toEqual([
+      await fresh.save('nat'),
+      await fresh.save('filter'),
+    ]);
+  });
+
+  it('saves again on a resync, a canary sync, and after a failed sync', async () => {
+    const host = new FakeHost();
+    const syncer = new RuleSyncer(host);
+    await syncer.sync(intentFor(['web/shop']), 'change');
+    for (const reason of ['resync', 'canary'] as const) {
+      const saves = host.saves;
+      await syncer.sync(intentFor(['web/shop']), reason);
+      expect(host.saves, reason).toBeGreaterThan(saves);
+    }
+    const restore = host.restore.bind(host);
+    host.restore = () => Promise.reject(new Error('restore failed'));
+    await expect(syncer.sync(intentFor(['web/blog']), 'change')).rejects.toThrow('restore failed');
+    host.restore = restore;
+    const saves = host.saves;
+    await syncer.sync(intentFor(['web/blog']), 'change');
+    expect(host.saves).toBeGreaterThan(saves);
+  });
+
   it('skips a change that renders the same rules, but never a resync or canary sync', async () => {
     const host = new FakeHost();
     const syncer = new RuleSyncer(host);

@@ -22,6 +22,9 @@ export interface SyncOptions {
   readonly snatAddress?: string;
 }
 
+/** Owned chains known to be on the host (what the last sync left), so no save is needed. */
+export type KnownChains = readonly ChainRef[];
+
 /** What one sync did. */
 export interface SyncStats {
   /** Owned chains declared (and so rewritten) by the restore. */
@@ -41,12 +44,14 @@ export async function syncRules(
   runner: NetfilterRunner,
   intent: NatIntent,
   options: SyncOptions = {},
+  known?: KnownChains,
 ): Promise<SyncStats> {
   // Harmless until it publishes: with nothing to publish, nothing of ours stays in the host's tables.
   if (intent.mappings.length === 0) return removeAll(runner);
-  const existing: ChainRef[] = [];
-  for (const table of TABLES) {
-    // Saving one table at a time: chainsFromSave keys on the `*table` header, so both are covered.
+  const existing: ChainRef[] = known === undefined ? [] : [...known];
+  // Without `known`, the host is asked: saving one table at a time (chainsFromSave keys on the
+  // `*table` header, so both are covered). On a big or busy host these saves are most of the cost.
+  for (const table of known === undefined ? TABLES : []) {
     existing.push(...chainsFromSave(await runner.save(table)));
   }
   const wanted = wantedChains(intent);
@@ -109,10 +114,13 @@ export type ApplyReason = 'change' | 'resync' | 'canary';
 /**
  * syncRules with memory: a `change` whose rendered rules equal the last ones applied is skipped
  * (no save, no restore, no check), since the canary and the periodic resync cover drift. Resync and
- * canary syncs always apply.
+ * canary syncs always apply. A `change` that applies trusts the chains the last sync left instead
+ * of saving both tables; if someone removed one meanwhile, the restore fails, the memory is
+ * dropped, and the retry (like every resync and canary sync) saves.
  */
 export class RuleSyncer {
   private lastApplied: string | undefined;
+  private chainsLeft: KnownChains | undefined;
   private readonly runner: NetfilterRunner;
   private readonly options: SyncOptions;
 
@@ -127,8 +135,11 @@ export class RuleSyncer {
     const fingerprint = intent.mappings.length === 0 ? '' : renderRestore(intent, this.options);
     if (reason === 'change' && fingerprint === this.lastApplied) return undefined;
     this.lastApplied = undefined;
-    const stats = await syncRules(this.runner, intent, this.options);
+    const known = reason === 'change' ? this.chainsLeft : undefined;
+    this.chainsLeft = undefined;
+    const stats = await syncRules(this.runner, intent, this.options, known);
     this.lastApplied = fingerprint;
+    this.chainsLeft = intent.mappings.length === 0 ? [] : wantedChains(intent);
     return stats;
   }
 }
