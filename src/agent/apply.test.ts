@@ -11,8 +11,11 @@ import { parseRestore, type Chain, type Ruleset } from '../netfilter/testing/par
 class FakeHost implements NetfilterRunner {
   rules: Ruleset = parseRestore(HOST_BUILTINS);
   restores = 0;
+  lists = 0;
+  saves = 0;
 
   save(table: Table): Promise<string> {
+    this.saves++;
     const chains = this.rules.get(table) ?? new Map<string, Chain>();
     const lines = [`*${table}`];
     for (const [name, chain] of chains) lines.push(`:${name} ${chain.policy} [0:0]`);
@@ -38,6 +41,14 @@ class FakeHost implements NetfilterRunner {
   insert(table: Table, chain: string, ruleArgs: readonly string[]): Promise<void> {
     this.rules = parseRestore(`*${table}\n-I ${chain} ${quote(ruleArgs)}\nCOMMIT\n`, this.rules);
     return Promise.resolve();
+  }
+
+  list(table: Table, chain: string): Promise<string | undefined> {
+    this.lists++;
+    const found = this.rules.get(table)?.get(chain);
+    if (found === undefined) return Promise.resolve(undefined);
+    const head = found.policy === '-' ? `-N ${chain}` : `-P ${chain} ${found.policy}`;
+    return Promise.resolve([head, ...found.rules.map((r) => `-A ${chain} ${specOf(r.text)}`), ''].join('\n'));
   }
 
   flushAll(): void {
@@ -134,7 +145,72 @@ describe('syncRules', () => {
   });
 });
 
+describe('canaryPresent', () => {
+  it('lists only chains, never saves a whole table (cheap beside 20,000 foreign nat rules)', async () => {
+    const host = new FakeHost();
+    await syncRules(host, intentFor(['web/shop']));
+    host.save = () => Promise.reject(new Error('the canary must not save whole tables'));
+    expect(await canaryPresent(host)).toBe(true);
+    expect(host.lists).toBeGreaterThan(0);
+  });
+
+  it('fails when another tool flushed one of our hooked chains but left the jump', async () => {
+    const host = new FakeHost();
+    await syncRules(host, intentFor(['web/shop']));
+    host.rules.get('nat')?.get(Chains.postrouting)?.rules.splice(0);
+    expect(await canaryPresent(host)).toBe(false);
+    await syncRules(host, intentFor(['web/shop']));
+    expect(await canaryPresent(host)).toBe(true);
+  });
+
+  it('fails when a restore by another tool deleted our chains and jumps in one table', async () => {
+    const host = new FakeHost();
+    await syncRules(host, intentFor(['web/shop']));
+    host.rules.set('filter', parseRestore(HOST_BUILTINS).get('filter') ?? new Map<string, Chain>());
+    expect(await canaryPresent(host)).toBe(false);
+  });
+});
+
 describe('RuleSyncer', () => {
+  it('applies a change without saving the tables: it knows the chains its last sync left', async () => {
+    const host = new FakeHost();
+    const syncer = new RuleSyncer(host);
+    await syncer.sync(intentFor(['web/shop', 'web/blog']), 'change');
+    const saves = host.saves;
+    expect(saves).toBeGreaterThan(0);
+    const stats = await syncer.sync(intentFor(['web/shop']), 'change');
+    expect(host.saves).toBe(saves);
+    // The same outcome as a sync that saved: the stale Service's chains went, nothing else moved.
+    expect(stats?.chainsDeleted.map((c) => c.chain)).toEqual([
+      serviceChain('web/blog'),
+      serviceChain('web/blog'),
+    ]);
+    const fresh = new FakeHost();
+    await syncRules(fresh, intentFor(['web/shop']));
+    expect([await host.save('nat'), await host.save('filter')]).toEqual([
+      await fresh.save('nat'),
+      await fresh.save('filter'),
+    ]);
+  });
+
+  it('saves again on a resync, a canary sync, and after a failed sync', async () => {
+    const host = new FakeHost();
+    const syncer = new RuleSyncer(host);
+    await syncer.sync(intentFor(['web/shop']), 'change');
+    for (const reason of ['resync', 'canary'] as const) {
+      const saves = host.saves;
+      await syncer.sync(intentFor(['web/shop']), reason);
+      expect(host.saves, reason).toBeGreaterThan(saves);
+    }
+    const restore = host.restore.bind(host);
+    host.restore = () => Promise.reject(new Error('restore failed'));
+    await expect(syncer.sync(intentFor(['web/blog']), 'change')).rejects.toThrow('restore failed');
+    host.restore = restore;
+    const saves = host.saves;
+    await syncer.sync(intentFor(['web/blog']), 'change');
+    expect(host.saves).toBeGreaterThan(saves);
+  });
+
   it('skips a change that renders the same rules, but never a resync or canary sync', async () => {
     const host = new FakeHost();
     const syncer = new RuleSyncer(host);

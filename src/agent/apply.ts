@@ -2,7 +2,7 @@
 // `ip6tables-restore --noflush` (which also deletes stale owned chains), then make sure each
 // built-in hook has its single jump. Only the jumps use -C/-I: flushing a built-in chain in restore
 // input would wipe other tools' rules.
-import { Chains, isOwnedChain } from './chains.ts';
+import { isOwnedChain } from './chains.ts';
 import { renderCleanup } from './cleanup.ts';
 import type { NatIntent } from './model.ts';
 import {
@@ -21,6 +21,9 @@ export interface SyncOptions {
   /** SNAT pod egress to this address instead of MASQUERADE. */
   readonly snatAddress?: string;
 }
+
+/** Owned chains known to be on the host (what the last sync left), so no save is needed. */
+export type KnownChains = readonly ChainRef[];
 
 /** What one sync did. */
 export interface SyncStats {
@@ -41,12 +44,14 @@ export async function syncRules(
   runner: NetfilterRunner,
   intent: NatIntent,
   options: SyncOptions = {},
+  known?: KnownChains,
 ): Promise<SyncStats> {
   // Harmless until it publishes: with nothing to publish, nothing of ours stays in the host's tables.
   if (intent.mappings.length === 0) return removeAll(runner);
-  const existing: ChainRef[] = [];
-  for (const table of TABLES) {
-    // Saving one table at a time: chainsFromSave keys on the `*table` header, so both are covered.
+  const existing: ChainRef[] = known === undefined ? [] : [...known];
+  // Without `known`, the host is asked: saving one table at a time (chainsFromSave keys on the
+  // `*table` header, so both are covered). On a big or busy host these saves are most of the cost.
+  for (const table of known === undefined ? TABLES : []) {
     existing.push(...chainsFromSave(await runner.save(table)));
   }
   const wanted = wantedChains(intent);
@@ -79,18 +84,28 @@ async function removeAll(runner: NetfilterRunner): Promise<SyncStats> {
 }
 
 /**
- * True while the canary chain exists in every table we write and every hook jump is in place. A
- * `-t nat -F` keeps (empty) chains but drops the jumps, so both are checked; false means resync.
+ * The canary: true while our rules are still hooked in, i.e. each built-in hook has our jump and each
+ * chain a hook jumps to still has rules. A `-t nat -F` keeps (empty) chains but drops the jumps; a
+ * restore without --noflush by another tool (kube-proxy, firewalld) drops our jumps and chains; a
+ * flush of one of our chains empties it: each makes this false, which means resync. (A jump cannot
+ * point at a missing chain, so this also covers the ACME6-CANARY chain's old job.) Lists only these
+ * chains (`-S CHAIN`) and never saves a whole table, which costs up to seconds on ip6tables-nft with
+ * tens of thousands of foreign nat rules (docs/agent.md, "The canary").
  */
 export async function canaryPresent(runner: NetfilterRunner): Promise<boolean> {
-  for (const table of TABLES) {
-    const chains = chainsFromSave(await runner.save(table));
-    if (!chains.some((c) => c.table === table && c.chain === Chains.canary)) return false;
-  }
   for (const jump of jumpRules()) {
-    if (!(await runner.check(jump.table, jump.chain, splitRuleArgs(jump.spec)))) return false;
+    const hook = await runner.list(jump.table, jump.chain);
+    if (hook === undefined || !listsRule(hook, jump.chain, jump.spec)) return false;
+    const target = await runner.list(jump.table, jump.target);
+    if (target === undefined || !/^-A /m.test(target)) return false;
   }
   return true;
+}
+
+/** True if `-S CHAIN` output holds `-A CHAIN SPEC` (whitespace-insensitive). */
+function listsRule(listing: string, chain: string, spec: string): boolean {
+  const want = `-A ${chain} ${spec}`.replace(/\s+/g, ' ');
+  return listing.split('\n').some((line) => line.trim().replace(/\s+/g, ' ') === want);
 }
 
 /** Why a sync runs (as SyncReason): only a `change` may be skipped. */
@@ -99,10 +114,13 @@ export type ApplyReason = 'change' | 'resync' | 'canary';
 /**
  * syncRules with memory: a `change` whose rendered rules equal the last ones applied is skipped
  * (no save, no restore, no check), since the canary and the periodic resync cover drift. Resync and
- * canary syncs always apply.
+ * canary syncs always apply. A `change` that applies trusts the chains the last sync left instead
+ * of saving both tables; if someone removed one meanwhile, the restore fails, the memory is
+ * dropped, and the retry (like every resync and canary sync) saves.
  */
 export class RuleSyncer {
   private lastApplied: string | undefined;
+  private chainsLeft: KnownChains | undefined;
   private readonly runner: NetfilterRunner;
   private readonly options: SyncOptions;
 
@@ -117,8 +135,11 @@ export class RuleSyncer {
     const fingerprint = intent.mappings.length === 0 ? '' : renderRestore(intent, this.options);
     if (reason === 'change' && fingerprint === this.lastApplied) return undefined;
     this.lastApplied = undefined;
-    const stats = await syncRules(this.runner, intent, this.options);
+    const known = reason === 'change' ? this.chainsLeft : undefined;
+    this.chainsLeft = undefined;
+    const stats = await syncRules(this.runner, intent, this.options, known);
     this.lastApplied = fingerprint;
+    this.chainsLeft = intent.mappings.length === 0 ? [] : wantedChains(intent);
     return stats;
   }
 }

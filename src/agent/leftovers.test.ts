@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { saveHasOurs } from './leftovers.ts';
+import { cleanupFailures, saveHasOurs } from './leftovers.ts';
 
 describe('saveHasOurs', () => {
   it('sees our chains and tagged hook jumps, and nothing in a host without them', () => {
@@ -15,5 +15,21 @@ describe('saveHasOurs', () => {
       ),
     ).toBe(false);
     expect(saveHasOurs('')).toBe(false);
+  });
+});
+
+describe('cleanupFailures', () => {
+  it('fails --cleanup on a backend that could not be read, not on one whose tool is missing', () => {
+    expect(
+      cleanupFailures({
+        nftables: 'skipped: spawn nft ENOENT',
+        'iptables-nft': { chains: 2, jumps: 4 },
+        'iptables-legacy':
+          'failed: ip6tables-legacy-save failed (exit 1): Permission denied (you must be root)',
+      }),
+    ).toEqual([
+      'iptables-legacy failed: ip6tables-legacy-save failed (exit 1): Permission denied (you must be root)',
+    ]);
+    expect(cleanupFailures({ nftables: 0, 'iptables-nft': { chains: 0, jumps: 0 } })).toEqual([]);
   });
 });

@@ -28,6 +28,8 @@ export interface JumpRule {
   readonly table: Table;
   readonly chain: 'PREROUTING' | 'OUTPUT' | 'POSTROUTING' | 'FORWARD';
   readonly spec: string;
+  /** The owned chain the rule jumps to. */
+  readonly target: string;
 }
 
 /** Comment that tags the agent's jump rules in built-in chains, so they can be found and removed. */
@@ -39,6 +41,7 @@ export function jumpRules(): JumpRule[] {
     table,
     chain,
     spec: `${comment(HOOK_COMMENT)} -j ${target}`,
+    target,
   });
   return [
     jump('nat', 'PREROUTING', Chains.prerouting),

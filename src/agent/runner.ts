@@ -14,6 +14,11 @@ export interface NetfilterRunner {
   check(table: Table, chain: string, ruleArgs: readonly string[]): Promise<boolean>;
   /** `ip6tables -w -t TABLE -I CHAIN ARGS…` (inserted at the top). */
   insert(table: Table, chain: string, ruleArgs: readonly string[]): Promise<void>;
+  /**
+   * `ip6tables -w -t TABLE -S CHAIN`: that one chain's rules, or undefined when the chain does not
+   * exist. Cheap on a node with a big table, unlike a whole-table save (the canary's every-5-s probe).
+   */
+  list(table: Table, chain: string): Promise<string | undefined>;
 }
 
 /** The three binaries of one xtables backend; see backend.ts. */
@@ -112,6 +117,14 @@ export function execRunner(options: ExecRunnerOptions = {}): NetfilterRunner {
     },
     insert: async (table, chain, ruleArgs) => {
       await must([bin.iptables, ...wait, '-t', table, '-I', chain, ...ruleArgs]);
+    },
+    list: async (table, chain) => {
+      const full = [...prefix, bin.iptables, ...wait, '-t', table, '-S', chain];
+      const r = await runCommand(full);
+      if (r.exitCode === 0) return r.stdout;
+      // Exit 1 is "No chain/target/match by that name"; anything else is an error.
+      if (r.exitCode === 1) return undefined;
+      throw new NetfilterCommandError(full, r.exitCode, r.stderr);
     },
   };
 }

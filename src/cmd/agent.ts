@@ -13,8 +13,9 @@ import {
   type Selection,
 } from '../agent/backend-select.ts';
 import { dataplaneFor } from '../agent/dataplane.ts';
-import { removeLeftovers } from '../agent/leftovers.ts';
-import { checkSysctls, idleReason } from '../agent/sysctl.ts';
+import { CAP_NET_RAW, hasCapability, legacyTables, netRawMissing } from '../agent/capabilities.ts';
+import { cleanupFailures, removeLeftovers } from '../agent/leftovers.ts';
+import { checkSysctls, idleReason, readProc } from '../agent/sysctl.ts';
 import { parseGoDuration } from '../api/duration.ts';
 import { KubeEventRecorder } from '../kube/events.ts';
 import { loadKubeConfig } from '../kube/kubeconfig.ts';
@@ -161,22 +162,41 @@ async function run(args: string[], io: Io): Promise<number> {
   const logger = createLogger({ level: flags.logLevel, name: 'acme6-agent' });
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
   if (flags.cleanup) {
-    logger.info(await removeLeftovers(undefined), 'cleanup done');
+    const removed = await removeLeftovers(undefined);
+    const failures = cleanupFailures(removed);
+    if (failures.length > 0) {
+      logger.error(removed, 'cleanup incomplete');
+      io.err.write(`acme6 agent: cleanup incomplete: ${failures.join('; ')}\n`);
+      return 1;
+    }
+    logger.info(removed, 'cleanup done');
     return 0;
   }
+  // Legacy iptables needs NET_RAW, an opt-in of the manifests: without it, stay up and say so
+  // (below) rather than crash-loop, or choose blind between variants.
+  const netRaw = netRawMissing({
+    flag: flags.backend,
+    hasNetRaw: hasCapability(readProc('/proc/self/status') ?? '', CAP_NET_RAW),
+    legacyTables: legacyTables(),
+  });
   // One backend for the whole run: every write and check must talk to the same tables.
-  let selection: Selection;
-  try {
-    selection = await selectBackend(flags.backend);
-  } catch (err) {
-    io.err.write(`acme6 agent: ${(err as Error).message}\n`);
-    return 1;
+  let selection: Selection | undefined;
+  if (netRaw === undefined) {
+    try {
+      selection = await selectBackend(flags.backend);
+    } catch (err) {
+      io.err.write(`acme6 agent: ${(err as Error).message}\n`);
+      return 1;
+    }
   }
-  const dataplane = dataplaneFor(selection, flags.snatAddress ? { snatAddress: flags.snatAddress } : {});
-  logger.info({ backend: dataplane.name, reason: selection.reason }, 'netfilter backend');
-  if (selection.kind === 'nftables') for (const warning of selection.warnings) logger.warn({}, warning);
-  // A node upgraded from the ip6tables agent (or switched back) keeps no second set of our rules.
-  logger.info(await removeLeftovers(dataplane.name), 'removed rules of the other backends');
+  const dataplane =
+    selection && dataplaneFor(selection, flags.snatAddress ? { snatAddress: flags.snatAddress } : {});
+  if (selection !== undefined && dataplane !== undefined) {
+    logger.info({ backend: dataplane.name, reason: selection.reason }, 'netfilter backend');
+    if (selection.kind === 'nftables') for (const warning of selection.warnings) logger.warn({}, warning);
+    // A node upgraded from the ip6tables agent (or switched back) keeps no second set of our rules.
+    logger.info(await removeLeftovers(dataplane.name), 'removed rules of the other backends');
+  }
 
   const sysctls = checkSysctls();
   for (const warning of sysctls.warnings) logger.warn({}, warning);
@@ -198,17 +218,20 @@ async function run(args: string[], io: Io): Promise<number> {
     health.stop();
   };
 
-  // An IPv4-only or forwarding-off node is not an error of the agent: a DaemonSet would crash-loop
-  // on every such node. Stay up, idle, and say why on the Node and in readiness.
-  const idle = idleReason(sysctls);
-  if (idle !== undefined) {
-    logger.warn({ node: flags.nodeName }, idle);
-    health.addReadinessCheck('ipv6', () => idle);
+  // An IPv4-only or forwarding-off node, or a legacy-iptables node without NET_RAW, is not an error
+  // of the agent: a DaemonSet would crash-loop on every such node. Stay up, idle, and say why on
+  // the Node, in readiness and in the log.
+  const idle = netRaw === undefined ? idleReason(sysctls) : `idle, nothing installed on this node: ${netRaw}`;
+  if (idle !== undefined || dataplane === undefined || selection === undefined) {
+    const why = idle ?? 'idle: no backend';
+    if (netRaw === undefined) logger.warn({ node: flags.nodeName }, why);
+    else logger.error({ node: flags.nodeName }, why);
+    health.addReadinessCheck(netRaw === undefined ? 'ipv6' : 'capabilities', () => why);
     // uid = node name, as kubelet does, so `kubectl describe node` lists it.
     recorder.warning(
       { apiVersion: 'v1', kind: 'Node', name: flags.nodeName, uid: flags.nodeName },
       'AgentIdle',
-      idle,
+      why,
     );
     const signal = await signalled;
     logger.info({ signal }, 'stopping (idle: nothing was installed)');

@@ -11,8 +11,10 @@ import {
   AGENT_NAMESPACE,
   applyShippedIdentity,
   KUSTOMIZE_BASE,
+  KUSTOMIZE_LEGACY_IPTABLES,
   parseManifests,
   renderKustomize,
+  renderKustomizeWith,
   type Manifest,
 } from './deploy-rbac.ts';
 import { helm } from './helm.ts';
@@ -159,6 +161,22 @@ describe('kustomize and Helm', () => {
     expect(base.filter((n) => n.includes('agent'))).toEqual([]);
     expect(base).toContain('Deployment/acme6-controller');
     expect(kustomized.map((m) => `${m.kind}/${m.metadata.name}`)).toContain('DaemonSet/acme6-agent');
+  });
+
+  it('give the agent NET_ADMIN only; the legacy-iptables opt-in adds NET_RAW, in both alike', async () => {
+    const agentCaps = (ms: Manifest[]): unknown => {
+      const ds = ms.find((m) => m.kind === 'DaemonSet' && m.metadata.name === 'acme6-agent');
+      const spec = (ds?.spec as { template: { spec: { containers: { securityContext: unknown }[] } } })
+        .template.spec;
+      return (spec.containers[0]?.securityContext as { capabilities?: unknown }).capabilities;
+    };
+    expect(agentCaps(kustomized)).toEqual({ drop: ['ALL'], add: ['NET_ADMIN'] });
+    expect(agentCaps(helmWithAgent)).toEqual({ drop: ['ALL'], add: ['NET_ADMIN'] });
+    const legacyCaps = { drop: ['ALL'], add: ['NET_ADMIN', 'NET_RAW'] };
+    expect(agentCaps(await renderKustomizeWith([KUSTOMIZE_LEGACY_IPTABLES]))).toEqual(legacyCaps);
+    expect(agentCaps(await helmTemplate('agent.enabled=true', 'agent.legacyIptables=true'))).toEqual(
+      legacyCaps,
+    );
   });
 
   it('grant the same RBAC', () => {

@@ -1,8 +1,9 @@
 // The identity the shipped manifests give acme6: applies deploy/kustomize's Namespace,
 // ServiceAccounts and RBAC to the testbed and mints ServiceAccount tokens (TokenRequest), so the
 // real apiserver enforces exactly the permissions a user installs.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { repoRoot } from '../testbed/paths.ts';
 import { kubectl, testbed } from './kube.ts';
@@ -46,6 +47,29 @@ export const KUSTOMIZE_WITH_AGENT = 'deploy/kustomize-with-agent';
 /** `kubectl kustomize DIR` with the testbed's kubectl (its built-in kustomize); all identities by default. */
 export async function renderKustomize(dir: string = KUSTOMIZE_WITH_AGENT): Promise<Manifest[]> {
   return parseManifests(await kubectl('kustomize', join(repoRoot, dir)));
+}
+
+/** The kustomize component that adds NET_RAW to the agent, for legacy-iptables nodes. */
+export const KUSTOMIZE_LEGACY_IPTABLES = 'deploy/kustomize/components/agent-legacy-iptables';
+
+/** Renders an operator's overlay: the with-agent overlay plus `components` (repo paths). */
+export async function renderKustomizeWith(components: readonly string[]): Promise<Manifest[]> {
+  const overlay = mkdtempSync(join(tmpdir(), 'acme6-overlay-'));
+  try {
+    // kustomize takes only relative paths to other kustomizations.
+    const from = (path: string) => relative(overlay, join(repoRoot, path));
+    const kustomization = [
+      'apiVersion: kustomize.config.k8s.io/v1beta1',
+      'kind: Kustomization',
+      `resources: [${from(KUSTOMIZE_WITH_AGENT)}]`,
+      `components: [${components.map(from).join(', ')}]`,
+      '',
+    ];
+    writeFileSync(join(overlay, 'kustomization.yaml'), kustomization.join('\n'));
+    return parseManifests(await kubectl('kustomize', overlay));
+  } finally {
+    rmSync(overlay, { recursive: true, force: true });
+  }
 }
 
 let applied: Promise<void> | undefined;

@@ -58,6 +58,7 @@ describe('values.schema.json and the templates refuse bad values', () => {
     ['controller.podLabels.team=1', "at '/controller/podLabels/team': got number, want string"],
     ['crds.keep=yes', "at '/crds/keep': got string, want boolean"],
     ['agent.enabled=maybe', "at '/agent/enabled': got string, want boolean"],
+    ['agent.legacyIptables=yes', "at '/agent/legacyIptables': got string, want boolean"],
     ['imagePullSecrets[0].nam=regcred', "at '/imagePullSecrets/0': missing property 'name'"],
     ['controller.extraEnv[0].value=x', "at '/controller/extraEnv/0': missing property 'name'"],
     [

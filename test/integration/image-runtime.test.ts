@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadYaml, type V1Container, type V1DaemonSet, type V1Pod } from '@kubernetes/client-node';
@@ -23,6 +23,7 @@ import { NODE_IP, PodAddressPool, type PodSandbox } from '../testbed/pod-network
 import { containerEnv } from '../testbed/pod-spec.ts';
 import { waitUntil } from '../testbed/process.ts';
 import { tcpConnects } from '../testbed/tcp.ts';
+import { KUSTOMIZE_LEGACY_IPTABLES, renderKustomizeWith } from './deploy-rbac.ts';
 import { repoRoot } from '../testbed/paths.ts';
 
 const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string })
@@ -76,6 +77,7 @@ describe('the acme6 image under runc', () => {
   async function start(
     pod: V1Pod,
     prepare: (netns: string) => void = () => undefined,
+    readOnlyBinds: { source: string; destination: string }[] = [],
   ): Promise<{ container: OciContainer; sandbox: PodSandbox; log: string }> {
     const sandbox = await pool.createSandbox();
     sandboxes.push(sandbox);
@@ -92,6 +94,7 @@ describe('the acme6 image under runc', () => {
       spec: ociSpec(image.config, pod, spec, env, {
         rootfs: image.rootfs,
         netnsPath: `/run/netns/${sandbox.netns}`,
+        readOnlyBinds,
       }),
       logFile: log,
     });
@@ -167,14 +170,14 @@ describe('the acme6 image under runc', () => {
     const shipped = agentContainer();
     expect(shipped.securityContext?.capabilities).toEqual({ drop: ['ALL'], add: ['NET_ADMIN'] });
     // The DaemonSet uses hostNetwork; here a fresh network namespace stands in for the node's. The
-    // agent refuses a node without IPv6 forwarding; without an API server its informers retry.
+    // agent idles on a node without IPv6 forwarding; without an API server its informers retry.
     const { container, log } = await start(pod('agent', shipped, { nodeName: 'image-test' }), (netns) =>
       execFileSync('ip', ['netns', 'exec', netns, 'sysctl', '-qw', 'net.ipv6.conf.all.forwarding=1']),
     );
     // The backend probe ran ip6tables-nft-save and ip6tables-legacy-save inside the container.
     await waitUntil(
       'the agent to pick its backend',
-      () => Promise.resolve(readFileSync(log, 'utf8').includes('"msg":"xtables backend"')),
+      () => Promise.resolve(readFileSync(log, 'utf8').includes('"msg":"netfilter backend"')),
       {
         timeoutMs: 30_000,
       },
@@ -211,32 +214,49 @@ describe('the acme6 image under runc', () => {
   });
 
   // Found by running the agent from the image: ip6tables-legacy opens a raw socket, so on a node
-  // whose xtables backend is legacy the shipped capabilities (NET_ADMIN only) are not enough. These
-  // pin down what the shipped DaemonSet lacks; when deploy/ adds NET_RAW, the first one must change.
-  it('with the shipped capabilities the agent cannot drive ip6tables-legacy (it needs NET_RAW too)', async () => {
-    const args = ['agent', '--cleanup', '--node-name=image-test', '--backend=legacy'];
-    const { container, log } = await start(pod('agent-legacy', { ...agentContainer(), env: [], args }));
-    const exit = await container.exited;
+  // whose xtables backend is legacy NET_ADMIN alone is not enough. The shipped DaemonSet keeps
+  // NET_ADMIN only; the agent then says what is missing, and the opt-in (kustomize component
+  // agent-legacy-iptables, Helm agent.legacyIptables) adds NET_RAW. Each namespace here starts with
+  // a legacy nat table holding a chain of ours, as a legacy node the agent ran on would.
+  const legacyNode = (netns: string) => {
+    execFileSync('ip', ['netns', 'exec', netns, 'sysctl', '-qw', 'net.ipv6.conf.all.forwarding=1']);
+    execFileSync('ip', ['netns', 'exec', netns, 'ip6tables-legacy', '-t', 'nat', '-N', 'ACME6-CANARY']);
+  };
+
+  it('with the shipped capabilities, on a legacy node the agent stays up idle and names the opt-in', async () => {
+    const args = ['agent', '--node-name=image-test', '--backend=auto'];
+    const { container, log } = await start(pod('agent-legacy', { ...agentContainer(), args }), legacyNode);
+    await waitUntil(
+      'the agent to report the missing capability',
+      () => Promise.resolve(readFileSync(log, 'utf8').includes('agent.legacyIptables=true')),
+      { timeoutMs: 30_000 },
+    );
     const output = readFileSync(log, 'utf8');
-    expect(exit.code, output).not.toBe(0);
-    expect(output).toContain('ip6tables-legacy-save -t nat failed');
-    expect(output).toContain('Permission denied (you must be root)');
+    expect(output).toContain('legacy iptables tables (nat)');
+    expect(output).toContain('deploy/kustomize/components/agent-legacy-iptables');
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(container.running, readFileSync(log, 'utf8')).toBe(true);
   });
 
-  it('with NET_ADMIN and NET_RAW the agent drives ip6tables-legacy (exit 0)', async () => {
-    const shipped = agentContainer();
-    const args = ['agent', '--cleanup', '--node-name=image-test', '--backend=legacy'];
-    const withNetRaw = {
-      ...shipped,
-      env: [],
-      args,
-      securityContext: {
-        ...shipped.securityContext,
-        capabilities: { drop: ['ALL'], add: ['NET_ADMIN', 'NET_RAW'] },
-      },
-    };
-    const { container, log } = await start(pod('agent-legacy-raw', withNetRaw));
+  it('with the legacy-iptables opt-in (NET_ADMIN and NET_RAW) the agent drives ip6tables-legacy', async () => {
+    const ds = (await renderKustomizeWith([KUSTOMIZE_LEGACY_IPTABLES])).find(
+      (m) => m.kind === 'DaemonSet' && m.metadata.name === 'acme6-agent',
+    ) as unknown as V1DaemonSet;
+    const optedIn = ds.spec?.template.spec?.containers[0] as V1Container;
+    expect(optedIn.securityContext?.capabilities?.add).toEqual(['NET_ADMIN', 'NET_RAW']);
+    const args = ['agent', '--cleanup', '--node-name=image-test'];
+    // The DaemonSet's hostPath volume /run/xtables.lock, which ip6tables-legacy-restore locks (it
+    // opens an existing lock file read-only, so a read-only bind of a file stands in for it).
+    const lock = join(dir, 'xtables.lock');
+    writeFileSync(lock, '');
+    const { container, sandbox, log } = await start(
+      pod('agent-legacy-raw', { ...optedIn, env: [], args }),
+      legacyNode,
+      [{ source: lock, destination: '/run/xtables.lock' }],
+    );
     const exit = await container.exited;
     expect(exit.code, readFileSync(log, 'utf8')).toBe(0);
+    const save = execFileSync('ip', ['netns', 'exec', sandbox.netns, 'ip6tables-legacy-save', '-t', 'nat']);
+    expect(save.toString(), readFileSync(log, 'utf8')).not.toContain('ACME6');
   });
 });
