@@ -15,7 +15,7 @@
 // BENCH_P2_INGRESSES (2000), BENCH_P2_SETTLE (180 s), BENCH_P2_BASELINE_ENTRY: a second build measured
 // on the same P2 objects.
 //   P4 renewal wave (after lego, on P1's controller): BENCH_P4_CERTS (1000) Ready Certificates due at
-//      the same second, BENCH_P4_LEAD seconds after their seeding starts (30 + 0.15 per Certificate);
+//      the same second, BENCH_P4_LEAD seconds after their seeding starts (20 + 0.05 per Certificate);
 //      BENCH_P4=0 skips it.
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -46,7 +46,7 @@ const P2: P2Size = {
 const P2_SECONDS = Number(process.env.BENCH_P2_SETTLE ?? 180);
 const P2_BASELINE = process.env.BENCH_P2_BASELINE_ENTRY;
 const P4_CERTS = process.env.BENCH_P4 === '0' ? 0 : Number(process.env.BENCH_P4_CERTS ?? 1000);
-const P4_LEAD = Number(process.env.BENCH_P4_LEAD ?? 30 + 0.15 * P4_CERTS);
+const P4_LEAD = Number(process.env.BENCH_P4_LEAD ?? 20 + 0.05 * P4_CERTS);
 const ZONE = 'example.test';
 const CERTS = '/apis/acme6.io/v1alpha1/namespaces/bench/certificates';
 

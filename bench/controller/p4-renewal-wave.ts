@@ -15,7 +15,7 @@ import type { CertificateSpec } from '../../src/api/certificate.ts';
 import type { KubeRest } from '../../test/testbed/kube-rest.ts';
 import { createCertificateAuthority, issueCertificate } from '../../test/testbed/pki.ts';
 import { pool } from './p2-scale.ts';
-import { countCaRequests, since } from './pebble-log.ts';
+import { countCaRequests, logLines, ordersSince, since } from './pebble-log.ts';
 import { fixed, table } from './table.ts';
 
 export const P4_NAMESPACE = 'p4';
@@ -135,6 +135,7 @@ export async function runP4(admin: KubeRest, o: P4Options): Promise<string> {
   }
   if (wave.getTime() > Date.now()) await sleep(wave.getTime() - Date.now());
   const caBefore = countCaRequests(o.pebbleLog);
+  const linesBefore = logLines(o.pebbleLog);
   const t0 = performance.now();
   log(`P4: the wave starts; ${readyBefore} of ${o.certificates} were Ready just before`);
 
@@ -172,7 +173,10 @@ export async function runP4(admin: KubeRest, o: P4Options): Promise<string> {
   // Orders of the wave and the probe; any late retry would be counted too, so wait for the tail.
   await sleep(5000);
   const ca2 = since(countCaRequests(o.pebbleLog), caBefore);
-  log(`P4: ${renewed} renewed in ${fixed(waveSeconds)} s, ${ca2.orders} orders, peak Issuing ${peakIssuing}`);
+  const orders = ordersSince(o.pebbleLog, linesBefore);
+  log(
+    `P4: ${renewed} renewed in ${fixed(waveSeconds)} s, ${orders.placed} orders placed (${ca2.orders} requested), at most ${orders.peakOpen} open, peak Issuing ${peakIssuing}`,
+  );
 
   const expectedOrders = o.certificates + 1;
   return table(
@@ -186,16 +190,18 @@ export async function runP4(admin: KubeRest, o: P4Options): Promise<string> {
       ],
       ['  renewals / s', '', fixed(renewed / waveSeconds, 2)],
       [
-        'orders at pebble during the wave (wave + 1 probe)',
+        'orders pebble placed during the wave (wave + 1 probe)',
         `${expectedOrders} (exactly 1 per Certificate)`,
-        `${ca2.orders}${ca2.orders === expectedOrders && renewed === o.certificates ? ' (1 each)' : ''}`,
+        `${orders.placed}${orders.placed === expectedOrders && renewed === o.certificates ? ' (1 each)' : ''}`,
       ],
+      ['  new-order requests (refused ones included)', '', ca2.orders],
       ['  CA requests / renewal', '', fixed(ca2.requests / expectedOrders)],
       [
-        'peak Certificates Issuing at once (sampled every 2 s)',
+        'peak orders open at once at pebble (placed, not yet issued)',
         o.limit === undefined ? 'the configured limit: acme6 has none' : `<= ${o.limit}`,
-        peakIssuing,
+        orders.peakOpen,
       ],
+      ['  peak Certificates Issuing=True at once (sampled every 2 s)', '', peakIssuing],
       [
         'new Certificate (name + *.name), idle controller: seconds to Ready',
         '(reference)',
