@@ -14,6 +14,9 @@
 // BENCH_P2_CERTS (10000, 0 skips P2), BENCH_P2_SECRETS (20000), BENCH_P2_SECRET_KB (50),
 // BENCH_P2_INGRESSES (2000), BENCH_P2_SETTLE (180 s), BENCH_P2_BASELINE_ENTRY: a second build measured
 // on the same P2 objects.
+//   P4 renewal wave (after lego, on P1's controller): BENCH_P4_CERTS (1000) Ready Certificates due at
+//      the same second, BENCH_P4_LEAD seconds after their seeding starts (20 + 0.05 per Certificate);
+//      BENCH_P4=0 skips it.
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -23,6 +26,7 @@ import { Testbed } from '../../test/testbed/testbed.ts';
 import { ApiProxy } from './api-proxy.ts';
 import { ControllerProcess } from './controller-process.ts';
 import { P2_NAMESPACE, seedP2, type P2Size } from './p2-scale.ts';
+import { runP4 } from './p4-renewal-wave.ts';
 import { countCaRequests, since, type CaRequests } from './pebble-log.ts';
 import { cpuSeconds, memoryMb } from './process-stats.ts';
 import { fixed, table } from './table.ts';
@@ -41,6 +45,8 @@ const P2: P2Size = {
 };
 const P2_SECONDS = Number(process.env.BENCH_P2_SETTLE ?? 180);
 const P2_BASELINE = process.env.BENCH_P2_BASELINE_ENTRY;
+const P4_CERTS = process.env.BENCH_P4 === '0' ? 0 : Number(process.env.BENCH_P4_CERTS ?? 1000);
+const P4_LEAD = Number(process.env.BENCH_P4_LEAD ?? 20 + 0.05 * P4_CERTS);
 const ZONE = 'example.test';
 const CERTS = '/apis/acme6.io/v1alpha1/namespaces/bench/certificates';
 
@@ -351,6 +357,19 @@ async function main(): Promise<void> {
       }
     }
 
+    // P4 the renewal wave, on the same controller, idle again after lego.
+    let p4Table: string | undefined;
+    if (P4_CERTS > 0) {
+      log(`P4: ${P4_CERTS} Certificates due ${fixed(P4_LEAD)} s after their seeding starts`);
+      p4Table = await runP4(admin, {
+        certificates: P4_CERTS,
+        leadSeconds: P4_LEAD,
+        zone: ZONE,
+        issuer: 'testbed-pebble',
+        pebbleLog,
+      });
+    }
+
     // P2 memory at scale: a fresh controller (this build, then the baseline build if given) on many
     // objects, all written before it starts.
     await controller.stop();
@@ -445,6 +464,7 @@ async function main(): Promise<void> {
         ],
       ),
     );
+    if (p4Table) console.log(p4Table);
     if (p2Rows.length > 0) {
       const [header, ...rows] = p2Rows;
       console.log(

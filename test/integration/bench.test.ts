@@ -1,5 +1,6 @@
 // `make bench` at a tiny size, so its scripts keep working: five Certificates through acme6 and
-// through lego, a short steady state, P2 with five of each object, and the tables it prints.
+// through lego, a short steady state, a renewal wave of five (P4), P2 with five of each object, and
+// the tables it prints.
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,7 +10,7 @@ const run = promisify(execFile);
 const repo = resolve(import.meta.dirname, '../..');
 
 describe('make bench', () => {
-  it('prints the P1, P3 and P2 tables for five certificates', async () => {
+  it('prints the P1, P3, P4 and P2 tables for five certificates', async () => {
     const { stdout } = await run(process.execPath, ['bench/controller/bench.ts'], {
       cwd: repo,
       env: {
@@ -21,6 +22,8 @@ describe('make bench', () => {
         BENCH_P2_SECRET_KB: '1',
         BENCH_P2_INGRESSES: '5',
         BENCH_P2_SETTLE: '10',
+        BENCH_P4_CERTS: '5',
+        BENCH_P4_LEAD: '10',
       },
       timeout: 600_000,
       maxBuffer: 1 << 20,
@@ -33,6 +36,13 @@ describe('make bench', () => {
     }
     expect(stdout).toContain('### P3 steady state: controller with 5 Ready Certificates');
     expect(stdout).toMatch(/\| CPU s \/ min \| \d+\.\d\d \|/);
+    const p4 = stdout.split('### P4')[1]?.split('###')[0] ?? '';
+    expect(p4).toContain('5 Ready Certificates due at the same second');
+    // Every Secret renewed by pebble, with one placed order each (five and the probe).
+    expect(p4).toMatch(/\| \d+\.\d \(5 of 5 renewed\) \|/);
+    expect(p4).toMatch(
+      /\| orders pebble placed during the wave \(wave \+ 1 probe\) \| 6 [^|]*\| 6 \(1 each\) \|/,
+    );
     const p2 = stdout.split('### P2')[1] ?? '';
     expect(p2).toContain('5 Ready Certificates with their Secrets, 5 unrelated 1 KB Secrets, 5 Ingresses');
     // The benchmark's own Secrets are taken as they are: all five Ready without an order.

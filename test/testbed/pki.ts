@@ -61,8 +61,12 @@ export type LeafProfile =
   | { kind: 'server'; commonName: string; dnsNames: string[]; ipAddresses: string[] }
   | { kind: 'client'; user: string; groups?: string[] };
 
-/** Issues a leaf certificate signed by `ca`. */
-export async function issueCertificate(ca: CertificateAuthority, profile: LeafProfile): Promise<CertAndKey> {
+/** Issues a leaf certificate signed by `ca`, valid from an hour ago for 30 days unless `period` says. */
+export async function issueCertificate(
+  ca: CertificateAuthority,
+  profile: LeafProfile,
+  period: { notBefore: Date; notAfter: Date } = validity(),
+): Promise<CertAndKey> {
   const keys = await newKeys();
   const subject =
     profile.kind === 'server'
@@ -94,7 +98,7 @@ export async function issueCertificate(ca: CertificateAuthority, profile: LeafPr
     publicKey: keys.publicKey,
     signingKey: ca.keys.privateKey,
     signingAlgorithm: algorithm,
-    ...validity(),
+    ...period,
     extensions,
   });
   return { certPem: cert.toString('pem'), keyPem: await privateKeyPem(keys.privateKey) };

@@ -130,8 +130,12 @@ describe('starting an issuance', () => {
   });
 });
 
-describe('a renewal the CA says was replaced already', () => {
-  it('is ordered once more without `replaces` (RFC 9773 alreadyReplaced)', async () => {
+describe('a renewal whose `replaces` the CA refuses', () => {
+  it.each([
+    ['alreadyReplaced', 'already replaced'],
+    // pebble and CAs on a certificate they did not issue (a Secret from another CA, say).
+    ['malformed', 'parsing ARI CertID failed: no known issuer matches the provided Authority Key Identifier'],
+  ])('is ordered once more without `replaces` (%s)', async (type, detail) => {
     const { leaf } = await mintChain(['web.example.test']);
     const renewal = await mintCertificate({
       commonName: 'web.example.test',
@@ -162,12 +166,12 @@ describe('a renewal the CA says was replaced already', () => {
         requests.push(request.replaces);
         if (request.replaces) {
           return Promise.reject(
-            new AcmeError('ACME server rejected the order: alreadyReplaced', {
+            new AcmeError(`ACME server rejected the order: ${type}`, {
               kind: 'problem',
               classification: 'terminal',
               server: 'https://ca.example.test/dir',
               operation: 'the order',
-              problem: { type: 'urn:ietf:params:acme:error:alreadyReplaced', detail: 'already replaced' },
+              problem: { type: `urn:ietf:params:acme:error:${type}`, detail },
             }),
           );
         }

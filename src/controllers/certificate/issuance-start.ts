@@ -193,7 +193,8 @@ function unrecordedOrdersOf(deps: IssuanceDeps): Map<string, UnrecordedOrder> {
 /**
  * Places the order, naming the certificate it replaces. A CA that says that certificate was
  * replaced already (RFC 9773 alreadyReplaced: an earlier order of ours, or a renewal elsewhere)
- * gets the order once more without `replaces`, which it has no reason to refuse.
+ * or refuses the name as malformed (a certificate it did not issue: the Secret's came from another
+ * CA) gets the order once more without `replaces`, which it has no reason to refuse.
  */
 async function createOrder(
   acme: AcmePort,
@@ -204,7 +205,7 @@ async function createOrder(
   try {
     return await acme.createOrder({ ...request, replaces });
   } catch (err) {
-    if (!isAcmeProblem(err, 'alreadyReplaced')) throw err;
+    if (!isAcmeProblem(err, 'alreadyReplaced') && !isAcmeProblem(err, 'malformed')) throw err;
     return acme.createOrder(request);
   }
 }
