@@ -89,7 +89,12 @@ describe('certificate lifecycle', () => {
     expect(order.status).toBe('valid');
     const issued = await client.downloadCertificate(order);
     expect((await tlsSecret(ns, 'resume-tls')).leaf.serialNumber).toBe(readCertificate(issued).serialNumber);
-    expect(await eventsOf(ns, 'resume', { reason: 'OrderCreated' })).toHaveLength(1);
+    // Every OrderCreated names the order we saw. The killed controller may die between recording
+    // the order and posting its Event (Events are sent after the status write), so there may be none;
+    // a second order, placed by the new controller, would name another URL.
+    const created = await eventsOf(ns, 'resume', { reason: 'OrderCreated' });
+    expect(created.length).toBeLessThanOrEqual(1);
+    for (const event of created) expect(event.message).toContain(orderURL);
     client.close();
   });
 
