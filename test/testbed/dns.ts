@@ -103,7 +103,6 @@ export async function startDns(dir: string, procs: Stoppable[]): Promise<Testbed
   const primaryAddress = `127.0.0.1:${primary.port}`;
   const secondaryAddress = `127.0.0.1:${secondary.port}`;
   const primaryProcess = start('primary', primaryConf);
-  const secondaryProcess = start('secondary', secondaryConf);
   const servesAll = async (address: string): Promise<boolean> => {
     // In-process lookups (no dig per poll): this runs while the control plane competes for CPU.
     const resolver = new Resolver({ timeout: 500, tries: 1 });
@@ -118,6 +117,10 @@ export async function startDns(dir: string, procs: Stoppable[]): Promise<Testbed
     intervalMs: 50,
     process: primaryProcess,
   });
+  // The secondary starts once the primary serves: its first refresh then finds the zones at once.
+  // Started together on a loaded machine, a first refresh that finds no primary (and a NOTIFY sent
+  // before the secondary listens) leaves the zone to BIND's retry timer, longer than our wait.
+  const secondaryProcess = start('secondary', secondaryConf);
   await waitUntil('named secondary to transfer every zone', () => servesAll(secondaryAddress), {
     timeoutMs: 30_000,
     intervalMs: 50,
