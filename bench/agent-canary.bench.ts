@@ -5,7 +5,6 @@
 // canaryPresent (`-S` of our chains and the hook chains only). Needs root.
 //   node bench/agent-canary.bench.ts   (ACME6_BENCH_FOREIGN=N: foreign rules, default 20000;
 //                                 ACME6_BENCH_RUNS=N: timed checks per way, default 9)
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import os from 'node:os';
@@ -14,18 +13,14 @@ import { binariesFor } from '../src/agent/backend.ts';
 import { Chains } from '../src/agent/chains.ts';
 import { buildIntent, LABEL_SERVICE_NAME } from '../src/agent/model.ts';
 import { chainsFromSave, jumpRules } from '../src/agent/render.ts';
-import { execRunner, runCommand, splitRuleArgs, type NetfilterRunner } from '../src/agent/runner.ts';
+import { execRunner, splitRuleArgs, type NetfilterRunner } from '../src/agent/runner.ts';
 import { ANNOTATION_EXPOSE_IPV6 } from '../src/api/group.ts';
+import { must, runInFreshNetns } from './netns-child.ts';
 
 const FOREIGN = Number(process.env.ACME6_BENCH_FOREIGN ?? 20_000);
 const RUNS = Number(process.env.ACME6_BENCH_RUNS ?? 9);
 const RULES_PER_CHAIN = 20;
 type Backend = 'nft' | 'legacy';
-
-async function must(argv: string[], input?: string): Promise<void> {
-  const r = await runCommand(argv, input);
-  if (r.exitCode !== 0) throw new Error(`${argv.join(' ')}: ${r.stderr}`);
-}
 
 /** `count` foreign nat rules in kube-proxy's shape: PREROUTING -> FOREIGN-SERVICES -> per-service chains. */
 function foreignNat(count: number): string {
@@ -100,27 +95,7 @@ async function inside(backend: Backend): Promise<void> {
 }
 
 async function inNetns(backend: Backend): Promise<{ before: number; after: number }> {
-  const name = `acme6-bench-${randomBytes(4).toString('hex')}`;
-  await must(['ip', 'netns', 'add', name]);
-  try {
-    const r = await runCommand(
-      [
-        'ip',
-        'netns',
-        'exec',
-        name,
-        'env',
-        'ACME6_BENCH_CHILD=1',
-        process.execPath,
-        fileURLToPath(import.meta.url),
-      ],
-      backend,
-    );
-    if (r.exitCode !== 0) throw new Error(`${backend} in ${name} failed: ${r.stderr}`);
-    return JSON.parse(r.stdout) as { before: number; after: number };
-  } finally {
-    await must(['ip', 'netns', 'delete', name]);
-  }
+  return runInFreshNetns(fileURLToPath(import.meta.url), backend);
 }
 
 async function main(): Promise<void> {

@@ -5,7 +5,6 @@
 // Then the native table alone with 10x the ports. Needs root.
 //   npm run bench:agent   (ACME6_BENCH_PORTS=N: size, default 1000; ACME6_BENCH_RUNS=N: repetitions, default 3;
 //                          ACME6_BENCH_BASELINE=0 skips the per-rule runs)
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
@@ -16,8 +15,9 @@ import type { BackendName } from '../src/agent/leftovers.ts';
 import { buildIntent, LABEL_SERVICE_NAME, type NatIntent } from '../src/agent/model.ts';
 import { renderNftables } from '../src/agent/nftables.ts';
 import { jumpRules, renderRestore } from '../src/agent/render.ts';
-import { runCommand, splitRuleArgs } from '../src/agent/runner.ts';
+import { splitRuleArgs } from '../src/agent/runner.ts';
 import { ANNOTATION_EXPOSE_IPV6 } from '../src/api/group.ts';
+import { must, runInFreshNetns } from './netns-child.ts';
 
 const PORTS = Number(process.env.ACME6_BENCH_PORTS ?? 1000);
 const BASELINE = process.env.ACME6_BENCH_BASELINE !== '0';
@@ -69,11 +69,6 @@ async function selectionOf(backend: BackendName): Promise<Selection> {
     : selectBackend(backend);
 }
 
-async function must(argv: string[]): Promise<void> {
-  const r = await runCommand(argv);
-  if (r.exitCode !== 0) throw new Error(`${argv.join(' ')}: ${r.stderr}`);
-}
-
 /** What one approach measured inside its namespace (ms). */
 interface Timing {
   readonly apply: number;
@@ -89,27 +84,7 @@ async function timeInNetns(
   approach: 'sync' | 'per-rule',
   ports: number,
 ): Promise<Timing> {
-  const name = `acme6-bench-${randomBytes(4).toString('hex')}`;
-  await must(['ip', 'netns', 'add', name]);
-  try {
-    const r = await runCommand(
-      [
-        'ip',
-        'netns',
-        'exec',
-        name,
-        'env',
-        'ACME6_BENCH_CHILD=1',
-        process.execPath,
-        fileURLToPath(import.meta.url),
-      ],
-      JSON.stringify({ backend, approach, ports }),
-    );
-    if (r.exitCode !== 0) throw new Error(`${approach} in ${name} failed: ${r.stderr}`);
-    return JSON.parse(r.stdout) as Timing;
-  } finally {
-    await must(['ip', 'netns', 'delete', name]);
-  }
+  return runInFreshNetns(fileURLToPath(import.meta.url), JSON.stringify({ backend, approach, ports }));
 }
 
 /** The restore payload as individual ip6tables argv lists: -N per chain, then -A per rule, then jumps. */
