@@ -5,6 +5,7 @@ describe('acme6 controller flags', () => {
   it('has defaults a cluster can run with', () => {
     expect(parseControllerFlags([])).toMatchObject({
       workers: 2,
+      maxConcurrentIssuances: 100,
       logLevel: 'info',
       failureBackoff: { initialMs: 3_600_000, maxMs: 32 * 3_600_000 },
     });
@@ -18,8 +19,14 @@ describe('acme6 controller flags', () => {
       '2s',
       '--failure-backoff-max',
       '1m',
+      '--max-concurrent-issuances',
+      '2',
     ]);
-    expect(flags).toMatchObject({ workers: 4, failureBackoff: { initialMs: 2000, maxMs: 60_000 } });
+    expect(flags).toMatchObject({
+      workers: 4,
+      maxConcurrentIssuances: 2,
+      failureBackoff: { initialMs: 2000, maxMs: 60_000 },
+    });
   });
 
   it('reads the ingress-shim default issuer and the Secret deletion default', () => {
@@ -46,6 +53,10 @@ describe('acme6 controller flags', () => {
 
   it.each([
     [['--workers', '0'], '--workers must be a whole number from 1 to 64, not "0"'],
+    ...['0', '-1', '2.5', 'ten', '', '1e3'].map((n): [string[], string] => [
+      [`--max-concurrent-issuances=${n}`],
+      `--max-concurrent-issuances must be a whole number of at least 1, not "${n}"`,
+    ]),
     [['--log-level', 'loud'], '--log-level must be debug, info, warn or error, not "loud"'],
     [
       ['--failure-backoff-initial', '1d'],

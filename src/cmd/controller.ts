@@ -19,11 +19,21 @@ import {
 } from './controller-ha.ts';
 import { packageVersion, type Command, type Io } from './main.ts';
 
+/**
+ * Orders in flight at once. 100 lets a batch of 100 new Certificates (the benchmark's P1) order at
+ * once, as without a limit, while a renewal wave of thousands holds at most 80 orders (each with its
+ * DNS records and pending authorizations at the CA) and leaves 20 slots to new work; cert-manager's
+ * comparable --max-concurrent-challenges is 60 challenges, about 30 two-name orders.
+ */
+const DEFAULT_MAX_CONCURRENT_ISSUANCES = 100;
+
 const usage = `usage: acme6 controller [flags]
 
   --kubeconfig PATH                   kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, or in-cluster)
   --cluster-resource-namespace NAME   namespace of ClusterIssuers' Secrets (default: $POD_NAMESPACE or acme6)
   --workers N                         concurrent reconciles per controller (default 2)
+  --max-concurrent-issuances N        Certificates with an ACME order in flight at once (default 100);
+                                      renewals hold at most 4/5 of them, the rest serves new work
   --failure-backoff-initial DURATION  wait after a failed issuance, doubled per failure (default 1h)
   --failure-backoff-max DURATION      longest wait between failed issuances (default 32h)
   --log-level LEVEL                   debug, info, warn or error (default info)
@@ -40,6 +50,7 @@ export function parseControllerFlags(args: string[]):
       kubeconfig?: string;
       clusterResourceNamespace: string;
       workers: number;
+      maxConcurrentIssuances: number;
       logLevel: string;
       failureBackoff: FailureBackoff;
     } & Exclude<ReturnType<typeof readShimFlags>, { error: string }> &
@@ -56,6 +67,7 @@ export function parseControllerFlags(args: string[]):
         kubeconfig: { type: 'string' },
         'cluster-resource-namespace': { type: 'string' },
         workers: { type: 'string', default: '2' },
+        'max-concurrent-issuances': { type: 'string', default: String(DEFAULT_MAX_CONCURRENT_ISSUANCES) },
         'log-level': { type: 'string', default: 'info' },
         'failure-backoff-initial': { type: 'string', default: '1h' },
         'failure-backoff-max': { type: 'string', default: '32h' },
@@ -72,6 +84,12 @@ export function parseControllerFlags(args: string[]):
   const workers = Number(values.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
     return { error: `--workers must be a whole number from 1 to 64, not "${values.workers}"` };
+  }
+  const maxConcurrentIssuances = Number(values['max-concurrent-issuances']);
+  if (!/^\d+$/.test(values['max-concurrent-issuances']) || maxConcurrentIssuances < 1) {
+    return {
+      error: `--max-concurrent-issuances must be a whole number of at least 1, not "${values['max-concurrent-issuances']}"`,
+    };
   }
   if (!['debug', 'info', 'warn', 'error'].includes(values['log-level'])) {
     return { error: `--log-level must be debug, info, warn or error, not "${values['log-level']}"` };
@@ -98,6 +116,7 @@ export function parseControllerFlags(args: string[]):
     ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
     clusterResourceNamespace: values['cluster-resource-namespace'] ?? process.env.POD_NAMESPACE ?? 'acme6',
     workers,
+    maxConcurrentIssuances,
     logLevel: values['log-level'],
   };
 }
@@ -118,6 +137,7 @@ async function run(args: string[], io: Io): Promise<number> {
     clusterResourceNamespace: flags.clusterResourceNamespace,
     registrar: new AcmeAccountRegistrar(),
     workers: flags.workers,
+    maxConcurrentIssuances: flags.maxConcurrentIssuances,
     failureBackoff: flags.failureBackoff,
     ingressShim: flags.ingressShim,
     defaultSecretDeletionPolicy: flags.defaultSecretDeletionPolicy,

@@ -20,6 +20,7 @@ import { KubeSecretStore } from '../kube/secrets.ts';
 import { realClock, type Clock } from '../runtime/clock.ts';
 import { Controller, type Reconciler } from '../runtime/controller.ts';
 import { enqueueKeys, type KeySink } from '../runtime/handlers.ts';
+import { objectKey } from '../runtime/keys.ts';
 import { keepFinalizerOwnership, stripManagedFields, type ResilientInformer } from '../runtime/informer.ts';
 import { createKubeInformer } from '../runtime/kube-informer.ts';
 import type { Logger } from '../runtime/logger.ts';
@@ -38,6 +39,7 @@ import {
 } from './certificate/challenge-cleanup.ts';
 import { DEFAULT_FAILURE_BACKOFF, type FailureBackoff } from './certificate/failure-backoff.ts';
 import { CHALLENGE_FINALIZER, IssuanceReconciler } from './certificate/issuance.ts';
+import { IssuanceSlots, observationOf } from './certificate/issuance-slots.ts';
 import { ISSUANCE_FIELD_MANAGER } from './certificate/issuance-status.ts';
 import { READINESS_FIELD_MANAGER, ReadinessReconciler } from './certificate/readiness.ts';
 import { SecretOwnerReconciler } from './certificate/secret-owner.ts';
@@ -61,6 +63,8 @@ export interface ManagerOptions {
   clusterResourceNamespace: string;
   registrar: AccountRegistrar;
   workers?: number;
+  /** --max-concurrent-issuances: Certificates with an ACME order in flight at once (none: no limit). */
+  maxConcurrentIssuances?: number;
   failureBackoff?: FailureBackoff;
   /** Metric hooks per queue, controller and informer (by name); none by default. */
   metrics?: {
@@ -161,7 +165,18 @@ export class Manager {
       clock: this.clock,
       clusterResourceNamespace: options.clusterResourceNamespace,
     });
+    // Set when the issuance controller exists: a freed slot wakes its waiter there.
+    let wakeIssuance = (_key: string): void => {};
+    const slots =
+      options.maxConcurrentIssuances === undefined
+        ? undefined
+        : new IssuanceSlots(
+            options.maxConcurrentIssuances,
+            (key) => wakeIssuance(key),
+            () => this.clock.now().getTime(),
+          );
     const issuance = new IssuanceReconciler({
+      ...(slots ? { slots } : {}),
       getCertificate: (name, ns) => certInformer.get(name, ns),
       listCertificates: (ns) => certInformer.list(ns),
       getIssuer,
@@ -221,8 +236,19 @@ export class Manager {
       logger: options.logger,
       clusterResourceNamespace: options.clusterResourceNamespace,
     });
+    const issuanceController = this.controller('certificate-issuance', (key) => issuance.reconcile(key));
+    wakeIssuance = (key) => issuanceController.queue.add(key);
+    // Slots follow the orders the cache shows; its initial list rebuilds them after a restart.
+    if (slots) {
+      const observe = (c: Cert): void => slots.observe(observationOf(objectKey(c), c));
+      certInformer.addHandler({
+        onAdd: observe,
+        onUpdate: observe,
+        onDelete: (c) => slots.forget(objectKey(c)),
+      });
+    }
     const certControllers = [
-      this.controller('certificate-issuance', (key) => issuance.reconcile(key)),
+      issuanceController,
       this.controller('certificate-readiness', (key) => readiness.reconcile(key)),
       this.controller('certificate-ari', (key) => ari.reconcile(key)),
       this.controller('certificate-challenge-cleanup', (key) => challengeCleanup.reconcile(key)),

@@ -13,6 +13,7 @@ import { IssuerNotReadyError, issuerSecretNamespace, type AcmeClients } from './
 import type { ChallengeCleanup } from './challenge-cleanup.ts';
 import type { ChallengeSolver } from './challenge-solver.ts';
 import type { FailureBackoff } from './failure-backoff.ts';
+import type { IssuanceSlots } from './issuance-slots.ts';
 import type { IssuanceStatus } from './issuance-status.ts';
 import type { OrderContext } from './order-progress.ts';
 import { chooseSolvers } from './solver-selection.ts';
@@ -37,6 +38,8 @@ export interface IssuanceDeps {
   clusterResourceNamespace: string;
   /** Records each challenge response in status before it is published (challenge-cleanup.ts). */
   challengeCleanup?: Pick<ChallengeCleanup, 'record'>;
+  /** --max-concurrent-issuances; without it orders are not limited. */
+  slots?: Pick<IssuanceSlots, 'tryAcquire' | 'release'>;
 }
 
 /** A Certificate read from the apiserver or its cache: it has a name, namespace and uid. */

@@ -8,6 +8,7 @@ import type { AcmeOrder, AcmePort, NewOrder } from '../../acme/port.ts';
 import { refOf } from '../../kube/object-ref.ts';
 import { secretValue } from '../../kube/secrets.ts';
 import type { Result } from '../../runtime/controller.ts';
+import { objectKey } from '../../runtime/keys.ts';
 import type { AcmeClients } from './acme-clients.ts';
 import {
   issuerOf,
@@ -24,6 +25,7 @@ import {
   withIssuing,
   type IssuanceStatus,
 } from './issuance-status.ts';
+import { placeWithinSlots, type Placement } from './issuance-slot-gate.ts';
 import { checkNextKeyName } from './next-key.ts';
 import { orderFingerprint } from './order-fingerprint.ts';
 import { evaluate, issuancePolicies, type Verdict } from './policies.ts';
@@ -49,6 +51,7 @@ export async function maybeStartOrder(
       ...(renewalTime ? { renewalTime } : {}),
     });
   if (!verdict) {
+    deps.slots?.release(objectKey(certificate)); // an order that finished before the cache showed it
     const settled = settledStatus(owned);
     if (settled !== owned) await deps.writeStatus(certificate, settled);
     return renewalTime ? { requeueAfter: Math.max(0, renewalTime.getTime() - now.getTime()) } : {};
@@ -62,9 +65,12 @@ export async function maybeStartOrder(
     backoffUntil > now &&
     issuing?.observedGeneration === certificate.metadata.generation
   ) {
+    deps.slots?.release(objectKey(certificate)); // an order that failed before the cache showed it
     return { requeueAfter: backoffUntil.getTime() - now.getTime() };
   }
-  return startOrder(deps, certificate, verdict, secret);
+  return placeWithinSlots(deps, certificate, owned, verdict, () =>
+    startOrder(deps, certificate, verdict, secret),
+  );
 }
 
 async function startOrder(
@@ -72,7 +78,7 @@ async function startOrder(
   certificate: StoredCertificate,
   verdict: Verdict,
   secret?: V1Secret,
-): Promise<Result> {
+): Promise<Placement> {
   const now = deps.clock.now();
   const { issuer, secretNamespace } = issuerOf(deps, certificate);
   const { choices, problems } = solversFor(issuer, certificate);
@@ -82,15 +88,15 @@ async function startOrder(
     // Said already? Asked of the apiserver, not the cache, so a lagging cache cannot repeat it.
     const fresh = (await deps.readCertificate(certificate.metadata.name, certificate.metadata.namespace)) as
       StoredCertificate | undefined;
-    if (!fresh) return {};
+    if (!fresh) return NOTHING_PLACED;
     const freshOwned = ownedStatus(fresh.status);
     const said = freshOwned.conditions?.[0];
     const generation = fresh.metadata.generation;
     if (said?.reason === 'NoSolver' && said.message === message && said.observedGeneration === generation)
-      return {};
+      return NOTHING_PLACED;
     await deps.writeStatus(fresh, withIssuing(freshOwned, fresh, 'False', 'NoSolver', message, now));
     deps.recorder.warning(refOf(certificate), 'BadConfig', message);
-    return {};
+    return NOTHING_PLACED;
   }
   // An order whose key could not be stored would be wasted: say so before placing it.
   await checkNextKeyName(deps.secrets, certificate.metadata);
@@ -106,7 +112,8 @@ async function startOrder(
     fresh.status?.acme?.orderURL ||
     fresh.metadata.generation !== certificate.metadata.generation
   ) {
-    return { requeueAfter: 1000 };
+    // An order the cache does not show yet still holds its slot.
+    return { result: { requeueAfter: 1000 }, recorded: Boolean(fresh?.status?.acme?.orderURL) };
   }
   const revision = (fresh.status?.revision ?? 0) + 1;
   const fingerprint = orderFingerprint(certificate, issuer, choices);
@@ -166,8 +173,10 @@ async function startOrder(
     'OrderCreated',
     `created ACME order ${order.url} for revision ${revision} (${why})`,
   );
-  return { requeueAfter: 0 };
+  return { result: { requeueAfter: 0 }, recorded: true };
 }
+
+const NOTHING_PLACED: Placement = { result: {}, recorded: false };
 
 /** An order the CA created whose record in status failed, kept for the same attempt's retry. */
 interface UnrecordedOrder {

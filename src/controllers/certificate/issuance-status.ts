@@ -103,10 +103,48 @@ export function withManualTrigger(
 /** The pending manual request as a verdict to issue on, if there is one and no order is placed yet. */
 export function manualTrigger(owned: IssuanceStatus): Verdict | undefined {
   const issuing = owned.conditions?.[0];
-  if (owned.acme?.orderURL || issuing?.status !== 'True' || issuing.reason !== MANUAL_TRIGGER_REASON)
-    return undefined;
-  return { reason: MANUAL_TRIGGER_REASON, message: issuing.message };
+  if (owned.acme?.orderURL || issuing?.status !== 'True') return undefined;
+  if (issuing.reason === MANUAL_TRIGGER_REASON)
+    return { reason: MANUAL_TRIGGER_REASON, message: issuing.message };
+  // A manual request waiting for a slot (withQueued) is still one.
+  const queued = queuedVerdict(owned);
+  return queued?.reason === MANUAL_TRIGGER_REASON ? queued : undefined;
 }
 
 /** RFC 3339 as status stores times. */
 export const statusTime = formatConditionTime;
+
+/** Issuing reason of a Certificate waiting for a free slot under --max-concurrent-issuances. */
+export const QUEUED_REASON = 'Queued';
+const QUEUED_PREFIX = 'waiting for a free issuance slot (--max-concurrent-issuances); then issuing for ';
+
+/**
+ * Says the Certificate waits for a slot, naming what it will issue for; `owned` itself when it says
+ * so already (written once, not on every wake-up). The verdict stays readable in the message, so a
+ * queued manual request is still one (manualTrigger).
+ */
+export function withQueued(
+  owned: IssuanceStatus,
+  certificate: Certificate,
+  verdict: Verdict,
+  now: Date,
+): IssuanceStatus {
+  const message = `${QUEUED_PREFIX}${verdict.reason}: ${verdict.message}`;
+  const issuing = owned.conditions?.[0];
+  if (
+    issuing?.reason === QUEUED_REASON &&
+    issuing.message === message &&
+    issuing.observedGeneration === (certificate.metadata.generation ?? 0)
+  )
+    return owned;
+  return withIssuing(owned, certificate, 'True', QUEUED_REASON, message, now);
+}
+
+/** The verdict a Queued condition waits to issue for (undefined for any other condition). */
+export function queuedVerdict(owned: IssuanceStatus): Verdict | undefined {
+  const issuing = owned.conditions?.[0];
+  if (issuing?.reason !== QUEUED_REASON || !issuing.message.startsWith(QUEUED_PREFIX)) return undefined;
+  const rest = issuing.message.slice(QUEUED_PREFIX.length);
+  const colon = rest.indexOf(': ');
+  return colon < 0 ? undefined : { reason: rest.slice(0, colon), message: rest.slice(colon + 2) };
+}

@@ -62,6 +62,8 @@ export interface SetupOptions {
   conflicts?: number;
   /** How many status writes fail with 503 first, after the conflicts (the apiserver restarting). */
   unavailable?: number;
+  /** --max-concurrent-issuances' slots. */
+  slots?: IssuanceDeps['slots'];
 }
 
 /** An Event the reconciler recorded. */
@@ -89,6 +91,7 @@ export function setup(
     delete: () => Promise.resolve(),
   };
   const reconciler = new IssuanceReconciler({
+    ...(more.slots ? { slots: more.slots } : {}),
     getCertificate: () => certificate,
     getIssuer: () => issuer ?? undefined,
     // `null` is a Certificate the apiserver no longer has.

@@ -126,10 +126,13 @@ export const expired: Policy = ({ secret, now }) => {
   return undefined;
 };
 
+/** Reason of a renewal while the current certificate is still valid. */
+export const RENEWING_REASON = 'Renewing';
+
 /** The renewal time has come. */
 export const renewalDue: Policy = ({ now, renewalTime }) =>
   renewalTime && now >= renewalTime
-    ? { reason: 'Renewing', message: `renewal was due at ${renewalTime.toISOString()}` }
+    ? { reason: RENEWING_REASON, message: `renewal was due at ${renewalTime.toISOString()}` }
     : undefined;
 
 /** Checks that must all pass for Ready=True. */
