@@ -26,6 +26,7 @@ import { Testbed } from '../../test/testbed/testbed.ts';
 import { ApiProxy } from './api-proxy.ts';
 import { ControllerProcess } from './controller-process.ts';
 import { P2_NAMESPACE, seedP2, type P2Size } from './p2-scale.ts';
+import { issuanceLimit } from './issuance-limit.ts';
 import { runP4 } from './p4-renewal-wave.ts';
 import { countCaRequests, since, type CaRequests } from './pebble-log.ts';
 import { cpuSeconds, memoryMb } from './process-stats.ts';
@@ -367,6 +368,7 @@ async function main(): Promise<void> {
         zone: ZONE,
         issuer: 'testbed-pebble',
         pebbleLog,
+        limit: issuanceLimit(entry, process.env.BENCH_CONTROLLER_ARGS?.split(' ').filter(Boolean) ?? []),
       });
     }
 
