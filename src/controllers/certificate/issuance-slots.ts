@@ -42,8 +42,11 @@ interface Holder {
 interface Waiter {
   renewal: boolean;
   since: number;
-  /** When a freed slot was set aside for it. */
-  grantedAt?: number;
+}
+
+interface Grant extends Waiter {
+  /** When the freed slot was set aside for it. */
+  at: number;
 }
 
 /** The most renewals in flight at once for a limit. */
@@ -54,7 +57,9 @@ export function renewalCap(limit: number): number {
 export class IssuanceSlots {
   readonly limit: number;
   private readonly holders = new Map<string, Holder>();
+  /** Waiting for a slot; a woken one moves to `grants` until it takes the slot set aside for it. */
   private readonly waiters = new Map<string, Waiter>();
+  private readonly grants = new Map<string, Grant>();
   private readonly wake: (key: string) => void;
   private readonly now: () => number;
 
@@ -70,6 +75,7 @@ export class IssuanceSlots {
     if (orderInFlight) {
       this.holders.set(key, { renewal, seen: true });
       this.waiters.delete(key);
+      this.grants.delete(key);
       return;
     }
     // Not seen yet: the cache lags our own write of the order; the issuance releases it itself.
@@ -89,69 +95,78 @@ export class IssuanceSlots {
     if (this.holders.has(key)) return true;
     const now = this.now();
     this.expireGrants(now);
-    const waiter = this.waiters.get(key);
-    if (waiter?.grantedAt !== undefined || this.fits(renewal, key)) {
+    if (this.grants.delete(key) || this.fits(renewal)) {
       this.waiters.delete(key);
       this.holders.set(key, { renewal, seen: false });
       return true;
     }
     // Keeps its place in line; a renewal that became urgent (expired) moves up.
-    this.waiters.set(key, { renewal, since: waiter?.since ?? now });
+    this.waiters.set(key, { renewal, since: this.waiters.get(key)?.since ?? now });
     return false;
   }
 
   /** `key` has no order in flight and is not waiting (settled, failed, placed none): its slot frees. */
   release(key: string): void {
     const held = this.holders.delete(key);
-    const waited = this.waiters.delete(key);
-    if (held || waited) this.grantFreed();
+    const granted = this.grants.delete(key);
+    this.waiters.delete(key);
+    if (held || granted) this.grantFreed();
   }
 
-  /** Orders in flight, and of them renewals (with slots set aside for woken waiters). */
+  /** Orders in flight, and of them renewals, and Certificates waiting (woken or not). */
   usage(): { inFlight: number; renewals: number; waiting: number } {
-    let renewals = 0;
-    for (const h of this.holders.values()) if (h.renewal) renewals++;
-    return { inFlight: this.holders.size, renewals, waiting: this.waiters.size };
+    return {
+      inFlight: this.holders.size,
+      renewals: countRenewals(this.holders),
+      waiting: this.waiters.size + this.grants.size,
+    };
   }
 
-  /** Whether a new order fits beside the holders and the slots set aside (other than `key`'s). */
-  private fits(renewal: boolean, key?: string): boolean {
-    let taken = this.holders.size;
-    let renewals = 0;
-    for (const h of this.holders.values()) if (h.renewal) renewals++;
-    for (const [k, w] of this.waiters) {
-      if (w.grantedAt === undefined || k === key) continue;
-      taken++;
-      if (w.renewal) renewals++;
-    }
-    if (taken >= this.limit) return false;
-    return !renewal || renewals < renewalCap(this.limit);
+  /** Whether a new order fits beside the holders and the slots set aside for woken waiters. */
+  private fits(renewal: boolean): boolean {
+    if (this.holders.size + this.grants.size >= this.limit) return false;
+    return !renewal || countRenewals(this.holders) + countRenewals(this.grants) < renewalCap(this.limit);
   }
 
   private expireGrants(now: number): void {
     let expired = false;
-    for (const w of this.waiters.values()) {
-      if (w.grantedAt !== undefined && now - w.grantedAt > GRANT_TTL_MS) {
-        delete w.grantedAt;
-        w.since = now; // to the back of the line: it did not come when called
-        expired = true;
-      }
+    for (const [key, grant] of this.grants) {
+      if (now - grant.at <= GRANT_TTL_MS) continue;
+      this.grants.delete(key);
+      this.waiters.set(key, { renewal: grant.renewal, since: now }); // to the back: it did not come
+      expired = true;
     }
     if (expired) this.grantFreed();
   }
 
   /** Sets free slots aside for the best waiters that fit, and wakes them. */
   private grantFreed(): void {
-    const line = [...this.waiters]
-      .filter(([, w]) => w.grantedAt === undefined)
-      .sort(([, a], [, b]) => Number(a.renewal) - Number(b.renewal) || a.since - b.since);
-    for (const [key, waiter] of line) {
-      if (!this.fits(waiter.renewal)) {
-        if (!waiter.renewal) return; // no slot at all: nobody behind it fits either
-        continue;
-      }
-      waiter.grantedAt = this.now();
+    while (this.waiters.size > 0 && this.fits(false)) {
+      const next = this.bestWaiter();
+      if (!next) return;
+      const [key, waiter] = next;
+      this.waiters.delete(key);
+      this.grants.set(key, { ...waiter, at: this.now() });
       this.wake(key);
     }
   }
+
+  /** Non-renewals first, then the longest waiting; a renewal only within the renewals' share. */
+  private bestWaiter(): [string, Waiter] | undefined {
+    let best: [string, Waiter] | undefined;
+    const renewalFits = this.fits(true);
+    for (const entry of this.waiters) {
+      const [, w] = entry;
+      if (w.renewal && !renewalFits) continue;
+      if (!best || Number(w.renewal) - Number(best[1].renewal) < 0) best = entry;
+      else if (w.renewal === best[1].renewal && w.since < best[1].since) best = entry;
+    }
+    return best;
+  }
+}
+
+function countRenewals(entries: Map<string, { renewal: boolean }>): number {
+  let n = 0;
+  for (const e of entries.values()) if (e.renewal) n++;
+  return n;
 }
