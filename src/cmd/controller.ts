@@ -21,9 +21,10 @@ import { packageVersion, type Command, type Io } from './main.ts';
 
 /**
  * Orders in flight at once. 100 lets a batch of 100 new Certificates (the benchmark's P1) order at
- * once, as without a limit, while a renewal wave of thousands holds at most 80 orders (each with its
- * DNS records and pending authorizations at the CA) and leaves 20 slots to new work; cert-manager's
- * comparable --max-concurrent-challenges is 60 challenges, about 30 two-name orders.
+ * once, as without a limit (with 20, P1 took 103 s instead of 67 s on the loaded bench machine), while
+ * a renewal wave of thousands holds at most 25 orders (RENEWAL_SHARE) and leaves 75 slots to new
+ * work. cert-manager's comparable --max-concurrent-challenges is 60 challenges, about 30 two-name
+ * orders: near the renewals' share; lower the limit for a CA with tight per-account limits.
  */
 const DEFAULT_MAX_CONCURRENT_ISSUANCES = 100;
 
@@ -33,7 +34,7 @@ const usage = `usage: acme6 controller [flags]
   --cluster-resource-namespace NAME   namespace of ClusterIssuers' Secrets (default: $POD_NAMESPACE or acme6)
   --workers N                         concurrent reconciles per controller (default 2)
   --max-concurrent-issuances N        Certificates with an ACME order in flight at once (default 100);
-                                      renewals hold at most 4/5 of them, the rest serves new work
+                                      renewals hold at most 1/4 of them, the rest serves new work
   --failure-backoff-initial DURATION  wait after a failed issuance, doubled per failure (default 1h)
   --failure-backoff-max DURATION      longest wait between failed issuances (default 32h)
   --log-level LEVEL                   debug, info, warn or error (default info)

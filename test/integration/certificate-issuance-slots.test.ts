@@ -111,7 +111,7 @@ describe('--max-concurrent-issuances', () => {
     }
     await apply(ns, ...objects);
 
-    // Renewals may hold LIMIT * 4/5 (at least 1) slots: with 2, one renews and the others wait.
+    // Renewals may hold LIMIT / 4 (at least 1) slots: with 2, one renews and the others wait.
     let queued: Listed['items'] = [];
     await waitUntil(
       'renewals queued',

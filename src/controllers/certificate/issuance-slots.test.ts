@@ -21,15 +21,16 @@ describe('issuance slots', () => {
     expect(() => new IssuanceSlots(1.5, () => {})).toThrow('limit must be an integer >= 1');
   });
 
-  it('lets renewals hold at most 4/5 of the slots, at least one', () => {
-    expect([1, 2, 5, 10, 100].map(renewalCap)).toEqual([1, 1, 4, 8, 80]);
-    const { slots } = tracker(5);
-    const granted = ['a', 'b', 'c', 'd', 'e'].map((k) => slots.tryAcquire(`ns/${k}`, true));
-    expect(granted).toEqual([true, true, true, true, false]);
-    // The fifth slot is kept for new work.
+  it('lets renewals hold at most 1/4 of the slots, at least one', () => {
+    expect([1, 2, 5, 8, 10, 100].map(renewalCap)).toEqual([1, 1, 1, 2, 2, 25]);
+    const { slots } = tracker(3);
+    expect(slots.tryAcquire('ns/a', true)).toBe(true);
+    expect(slots.tryAcquire('ns/b', true)).toBe(false);
+    // The other slots are kept for new work.
     expect(slots.tryAcquire('ns/new', false)).toBe(true);
-    expect(slots.tryAcquire('ns/new2', false)).toBe(false);
-    expect(slots.usage()).toEqual({ inFlight: 5, renewals: 4, waiting: 2 });
+    expect(slots.tryAcquire('ns/new2', false)).toBe(true);
+    expect(slots.tryAcquire('ns/new3', false)).toBe(false);
+    expect(slots.usage()).toEqual({ inFlight: 3, renewals: 1, waiting: 2 });
   });
 
   it('counts a Certificate that holds a slot once, however often it asks', () => {
