@@ -4,8 +4,6 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import type { Certificate } from '../../api/certificate.ts';
 import { ConditionType, setCondition, type Condition } from '../../api/conditions.ts';
-import { readCertificate } from '../../acme/certificate-info.ts';
-import { secretValue } from '../../kube/secrets.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { Result } from '../../runtime/controller.ts';
 import { parseKey } from '../../runtime/keys.ts';
@@ -13,7 +11,7 @@ import { DUPLICATE_SECRET_REASON, duplicateSecretMessage, secretKeeper } from '.
 import { statusTime } from './issuance-status.ts';
 import { evaluate, readinessPolicies } from './policies.ts';
 import { renewalTime } from './renewal-time.ts';
-import { readSecretFacts } from './secret-facts.ts';
+import { readSecretFacts, readSecretLeaf } from './secret-facts.ts';
 
 /** Field manager of the readiness's status fields. */
 export const READINESS_FIELD_MANAGER = 'acme6-readiness';
@@ -62,16 +60,20 @@ export class ReadinessReconciler {
       certificate,
       this.deps.listCertificates?.(certificate.metadata.namespace ?? '') ?? [],
     );
-    const certPem = keeper ? undefined : secretValue(secret, 'tls.crt');
-    if (facts.certificate && !('error' in facts.certificate) && certPem) {
+    const leaf = keeper ? undefined : readSecretLeaf(secret);
+    if (facts.certificate && !('error' in facts.certificate) && leaf) {
       const { notBefore, notAfter } = facts.certificate;
       const ari = certificate.status?.acme?.renewalInfo;
       const window =
         ari?.suggestedWindowStart && ari.suggestedWindowEnd
           ? { start: new Date(ari.suggestedWindowStart), end: new Date(ari.suggestedWindowEnd) }
           : undefined;
-      const serial = readCertificate(certPem).serialNumber;
-      const renewal = renewalTime(certificate.spec, { notBefore, notAfter, serial }, now, window).time;
+      const renewal = renewalTime(
+        certificate.spec,
+        { notBefore, notAfter, serial: leaf.serialNumber },
+        now,
+        window,
+      ).time;
       Object.assign(status, {
         notBefore: statusTime(notBefore),
         notAfter: statusTime(notAfter),
