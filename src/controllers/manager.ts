@@ -79,6 +79,14 @@ export interface ManagerOptions {
 type Cert = Certificate & KubernetesObject;
 type IssuerObject = AnyIssuer & KubernetesObject;
 
+/**
+ * Least concurrent readiness reconciles. A controller starting on many Certificates (10,000 Ready ones,
+ * say) writes each one's Ready condition once: reconciles answered from the caches whose time is the
+ * apiserver's round trip, so two at a time left the process mostly waiting. Eight in flight is still
+ * well under what one client may send an apiserver (client-go's default burst is 10).
+ */
+const READINESS_WORKERS = 8;
+
 /** Starts and stops every informer and controller of the acme6 controller process. */
 export class Manager {
   private readonly informers: ResilientInformer<KubernetesObject>[] = [];
@@ -223,7 +231,7 @@ export class Manager {
     });
     const certControllers = [
       this.controller('certificate-issuance', (key) => issuance.reconcile(key)),
-      this.controller('certificate-readiness', (key) => readiness.reconcile(key)),
+      this.controller('certificate-readiness', (key) => readiness.reconcile(key), READINESS_WORKERS),
       this.controller('certificate-ari', (key) => ari.reconcile(key)),
       this.controller('certificate-challenge-cleanup', (key) => challengeCleanup.reconcile(key)),
     ];
@@ -383,11 +391,11 @@ export class Manager {
     return informer;
   }
 
-  private controller(name: string, reconcile: Reconciler): Controller {
+  private controller(name: string, reconcile: Reconciler, minWorkers = 1): Controller {
     const controller = new Controller({
       name,
       reconcile,
-      workers: this.options.workers ?? 2,
+      workers: Math.max(this.options.workers ?? 2, minWorkers),
       logger: this.options.logger,
       clock: this.clock,
       ...(this.options.metrics && {
