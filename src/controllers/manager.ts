@@ -31,6 +31,7 @@ import { createHttp01Solver, type Http01Options } from '../solvers/http01/create
 import { CachedAcmeClients } from './certificate/acme-clients.ts';
 import { ARI_FIELD_MANAGER, AriReconciler } from './certificate/ari.ts';
 import { sameSecretKeys } from './certificate/duplicate-secret.ts';
+import { SecretNameIndex } from './certificate/secret-name-index.ts';
 import {
   ChallengeCleanup,
   CLEANUP_FIELD_MANAGER,
@@ -121,6 +122,10 @@ export class Manager {
     );
     this.certInformer = certInformer;
     this.certificates = () => certInformer.list();
+    // First handler, so the others (and reconciles) read an index that includes the change.
+    const bySecretName = new SecretNameIndex<Cert>();
+    certInformer.addHandler(bySecretName);
+    const claimants = (ns: string, secretName: string): Cert[] => bySecretName.claimants(ns, secretName);
     const issuers = {
       Issuer: this.addIssuerController(Kind.Issuer),
       ClusterIssuer: this.addIssuerController(Kind.ClusterIssuer),
@@ -171,7 +176,7 @@ export class Manager {
     });
     const issuance = new IssuanceReconciler({
       getCertificate: (name, ns) => certInformer.get(name, ns),
-      listCertificates: (ns) => certInformer.list(ns),
+      listCertificates: claimants,
       getIssuer,
       readCertificate: (name, ns) => certificates.get(name, ns),
       secrets: this.secrets,
@@ -202,7 +207,7 @@ export class Manager {
     });
     const readiness = new ReadinessReconciler({
       getCertificate: (name, ns) => certInformer.get(name, ns),
-      listCertificates: (ns) => certInformer.list(ns),
+      listCertificates: claimants,
       getSecret,
       writeStatus: (cert, status) =>
         certificates.applyStatus(
@@ -240,7 +245,7 @@ export class Manager {
     certInformer.addHandler(enqueueKeys(sink));
     // DuplicateSecretName: when one Certificate naming a Secret changes or goes, the others look again.
     certInformer.addHandler(
-      enqueueKeys(sink, (c) => sameSecretKeys(c, certInformer.list(c.metadata.namespace ?? ''))),
+      enqueueKeys(sink, (c) => sameSecretKeys(c, claimants(c.metadata.namespace ?? '', c.spec.secretName))),
     );
     // A managed Secret changed (deleted, edited): its Certificate is repaired at once.
     managedSecrets.addHandler(

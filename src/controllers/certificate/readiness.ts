@@ -27,8 +27,8 @@ export interface ReadinessStatus {
 /** What readiness needs. */
 export interface ReadinessDeps {
   getCertificate(name: string, namespace: string): Certificate | undefined;
-  /** The cached Certificates of a namespace (to find others naming the same Secret). */
-  listCertificates?(namespace: string): Certificate[];
+  /** The cached Certificates of a namespace naming this Secret (others are ignored). */
+  listCertificates?(namespace: string, secretName: string): Certificate[];
   getSecret(namespace: string, name: string): Promise<V1Secret | undefined>;
   writeStatus(certificate: Certificate, status: ReadinessStatus): Promise<void>;
   clock: Clock;
@@ -58,7 +58,7 @@ export class ReadinessReconciler {
     // DuplicateSecretName: the Secret holds an older Certificate's certificate, never this one's.
     const keeper = secretKeeper(
       certificate,
-      this.deps.listCertificates?.(certificate.metadata.namespace ?? '') ?? [],
+      this.deps.listCertificates?.(certificate.metadata.namespace ?? '', certificate.spec.secretName) ?? [],
     );
     const leaf = keeper ? undefined : readSecretLeaf(secret);
     if (facts.certificate && !('error' in facts.certificate) && leaf) {
