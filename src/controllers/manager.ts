@@ -32,6 +32,7 @@ import { createHttp01Solver, type Http01Options } from '../solvers/http01/create
 import { CachedAcmeClients } from './certificate/acme-clients.ts';
 import { ARI_FIELD_MANAGER, AriReconciler } from './certificate/ari.ts';
 import { sameSecretKeys } from './certificate/duplicate-secret.ts';
+import { SecretNameIndex } from './certificate/secret-name-index.ts';
 import {
   ChallengeCleanup,
   CLEANUP_FIELD_MANAGER,
@@ -83,6 +84,14 @@ export interface ManagerOptions {
 type Cert = Certificate & KubernetesObject;
 type IssuerObject = AnyIssuer & KubernetesObject;
 
+/**
+ * Least concurrent readiness reconciles. A controller starting on many Certificates (10,000 Ready ones,
+ * say) writes each one's Ready condition once: reconciles answered from the caches whose time is the
+ * apiserver's round trip, so two at a time left the process mostly waiting. Eight in flight is still
+ * well under what one client may send an apiserver (client-go's default burst is 10).
+ */
+const READINESS_WORKERS = 8;
+
 /** Starts and stops every informer and controller of the acme6 controller process. */
 export class Manager {
   private readonly informers: ResilientInformer<KubernetesObject>[] = [];
@@ -117,6 +126,10 @@ export class Manager {
     );
     this.certInformer = certInformer;
     this.certificates = () => certInformer.list();
+    // First handler, so the others (and reconciles) read an index that includes the change.
+    const bySecretName = new SecretNameIndex<Cert>();
+    certInformer.addHandler(bySecretName);
+    const claimants = (ns: string, secretName: string): Cert[] => bySecretName.claimants(ns, secretName);
     const issuers = {
       Issuer: this.addIssuerController(Kind.Issuer),
       ClusterIssuer: this.addIssuerController(Kind.ClusterIssuer),
@@ -178,7 +191,7 @@ export class Manager {
     const issuance = new IssuanceReconciler({
       ...(slots ? { slots } : {}),
       getCertificate: (name, ns) => certInformer.get(name, ns),
-      listCertificates: (ns) => certInformer.list(ns),
+      listCertificates: claimants,
       getIssuer,
       readCertificate: (name, ns) => certificates.get(name, ns),
       secrets: this.secrets,
@@ -209,7 +222,7 @@ export class Manager {
     });
     const readiness = new ReadinessReconciler({
       getCertificate: (name, ns) => certInformer.get(name, ns),
-      listCertificates: (ns) => certInformer.list(ns),
+      listCertificates: claimants,
       getSecret,
       writeStatus: (cert, status) =>
         certificates.applyStatus(
@@ -249,7 +262,7 @@ export class Manager {
     }
     const certControllers = [
       issuanceController,
-      this.controller('certificate-readiness', (key) => readiness.reconcile(key)),
+      this.controller('certificate-readiness', (key) => readiness.reconcile(key), READINESS_WORKERS),
       this.controller('certificate-ari', (key) => ari.reconcile(key)),
       this.controller('certificate-challenge-cleanup', (key) => challengeCleanup.reconcile(key)),
     ];
@@ -258,7 +271,7 @@ export class Manager {
     certInformer.addHandler(enqueueKeys(sink));
     // DuplicateSecretName: when one Certificate naming a Secret changes or goes, the others look again.
     certInformer.addHandler(
-      enqueueKeys(sink, (c) => sameSecretKeys(c, certInformer.list(c.metadata.namespace ?? ''))),
+      enqueueKeys(sink, (c) => sameSecretKeys(c, claimants(c.metadata.namespace ?? '', c.spec.secretName))),
     );
     // A managed Secret changed (deleted, edited): its Certificate is repaired at once.
     managedSecrets.addHandler(
@@ -409,11 +422,11 @@ export class Manager {
     return informer;
   }
 
-  private controller(name: string, reconcile: Reconciler): Controller {
+  private controller(name: string, reconcile: Reconciler, minWorkers = 1): Controller {
     const controller = new Controller({
       name,
       reconcile,
-      workers: this.options.workers ?? 2,
+      workers: Math.max(this.options.workers ?? 2, minWorkers),
       logger: this.options.logger,
       clock: this.clock,
       ...(this.options.metrics && {

@@ -35,10 +35,12 @@ export class CustomResourceClient<T> {
   }
 
   /** Lists every object of the kind (for informers). */
-  async list(selectors: { labelSelector?: string; fieldSelector?: string } = {}): Promise<{
+  async list(
+    selectors: { labelSelector?: string; fieldSelector?: string; limit?: number; _continue?: string } = {},
+  ): Promise<{
     apiVersion?: string;
     kind?: string;
-    metadata?: { resourceVersion?: string };
+    metadata?: { resourceVersion?: string; _continue?: string };
     items: T[];
   }> {
     return (await this.api.listClusterCustomObject({

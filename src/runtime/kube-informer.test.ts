@@ -3,8 +3,8 @@ import type { KubernetesListObject, KubernetesObject, Watch } from '@kubernetes/
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from './clock.ts';
 import { ResilientInformer } from './informer.ts';
-import { createKubeInformer, listWatchFactory } from './kube-informer.ts';
-import type { Selectors } from './kube-informer.ts';
+import { createKubeInformer, listInPages, listWatchFactory } from './kube-informer.ts';
+import type { ListRequest, Selectors } from './kube-informer.ts';
 import { settle } from './testing.ts';
 
 type Obj = KubernetesObject;
@@ -148,7 +148,80 @@ describe('createKubeInformer', () => {
     );
     informer.start();
     await settle();
-    expect(seen).toEqual([{ labelSelector: 'app=acme6', fieldSelector: 'type=kubernetes.io/tls' }]);
+    expect(seen).toEqual([
+      { labelSelector: 'app=acme6', fieldSelector: 'type=kubernetes.io/tls', limit: 500 },
+    ]);
     await informer.stop();
+  });
+
+  it('lists a large collection in pages of 500 and caches every object of every page', async () => {
+    const served = pagingServer(1234, '77');
+    const informer = createKubeInformer<Obj>(kubeConfig(), '/api/v1/secrets', served.list, {
+      name: 'secrets',
+      clock: new FakeClock(),
+      labelSelector: 'app=acme6',
+      prune: (o) => delete o.metadata!.labels,
+    });
+    informer.start();
+    expect(await informer.waitForSync()).toBe(true);
+    await informer.stop();
+    expect(informer.list()).toHaveLength(1234);
+    expect(informer.get('obj-1233', 'default')?.metadata?.labels).toBeUndefined();
+    // No single response carried the whole collection.
+    expect(Math.max(...served.responseSizes)).toBe(500);
+    expect(served.responseSizes).toEqual([500, 500, 234]);
+    expect(served.requests.every((r) => r.labelSelector === 'app=acme6')).toBe(true);
+  });
+});
+
+/** Serves `count` objects like the apiserver: `limit` objects per response, then a continue token. */
+function pagingServer(
+  count: number,
+  resourceVersion: string,
+  tokenField: 'continue' | '_continue' = '_continue',
+) {
+  const all = Array.from({ length: count }, (_, i) => ({
+    metadata: { name: `obj-${i}`, namespace: 'default', resourceVersion: String(i + 1), labels: { a: 'b' } },
+  }));
+  const requests: ListRequest[] = [];
+  const responseSizes: number[] = [];
+  const list = (request: ListRequest): Promise<KubernetesListObject<Obj>> => {
+    requests.push(request);
+    const from = request._continue ? Number(request._continue) : 0;
+    const to = request.limit ? Math.min(count, from + request.limit) : count;
+    const items = all.slice(from, to).map((o) => structuredClone(o));
+    responseSizes.push(items.length);
+    const metadata: Record<string, unknown> = { resourceVersion };
+    if (to < count) Object.assign(metadata, { [tokenField]: String(to), remainingItemCount: count - to });
+    return Promise.resolve({ metadata, items } as KubernetesListObject<Obj>);
+  };
+  return { list, requests, responseSizes };
+}
+
+describe('listInPages', () => {
+  it('follows continue tokens as client-node models and raw custom objects spell them', async () => {
+    for (const field of ['continue', '_continue'] as const) {
+      const served = pagingServer(5, '9', field);
+      const listed = await listInPages(served.list, { fieldSelector: 'x=y' }, 2);
+      expect(listed.items.map((o) => o.metadata?.name)).toEqual([
+        'obj-0',
+        'obj-1',
+        'obj-2',
+        'obj-3',
+        'obj-4',
+      ]);
+      expect(listed.metadata).toEqual({ resourceVersion: '9' });
+      expect(served.requests).toEqual([
+        { fieldSelector: 'x=y', limit: 2 },
+        { fieldSelector: 'x=y', limit: 2, _continue: '2' },
+        { fieldSelector: 'x=y', limit: 2, _continue: '4' },
+      ]);
+    }
+  });
+
+  it('asks for everything at once when the page size is 0', async () => {
+    const served = pagingServer(3, '1');
+    expect((await listInPages(served.list, {}, 0)).items).toHaveLength(3);
+    expect(served.requests).toEqual([{}]);
   });
 });

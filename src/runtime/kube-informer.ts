@@ -9,17 +9,81 @@ export interface Selectors {
   fieldSelector?: string;
 }
 
-/** Lists the resource with the given selectors, e.g. `(s) => api.listNamespacedSecret({ namespace, ...s })`. */
+/** One list request: the selectors plus the page wanted (client-node's parameter names). */
+export interface ListRequest extends Selectors {
+  limit?: number;
+  _continue?: string;
+}
+
+/**
+ * Lists the resource with the given selectors and page,
+ * e.g. `(s) => api.listNamespacedSecret({ namespace, ...s })`.
+ */
 export type SelectingListFn<T extends KubernetesObject> = (
-  selectors: Selectors,
+  request: ListRequest,
 ) => Promise<KubernetesListObject<T>>;
 
-/** Options of `createKubeInformer`: the informer's tuning plus the selectors. */
+/** Objects per list response, as client-go's informers ask (its reflector's default page size). */
+export const DEFAULT_LIST_PAGE_SIZE = 500;
+
+/** Options of `createKubeInformer`: the informer's tuning, the selectors and the list page size. */
 export type KubeInformerOptions<T extends KubernetesObject> = Omit<
   ResilientInformerOptions<T>,
   'list' | 'listWatchFactory'
 > &
-  Selectors;
+  Selectors & {
+    /** Objects per list response (default 500; 0 lists everything in one response). */
+    listPageSize?: number;
+  };
+
+/** List metadata as client-node's models name it (`_continue`) or as custom objects arrive (`continue`). */
+interface RawListMeta {
+  resourceVersion?: string;
+  _continue?: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+const continueToken = (page: { metadata?: object }): string | undefined => {
+  const meta = page.metadata as RawListMeta | undefined;
+  return meta?._continue || meta?.continue || undefined;
+};
+
+/**
+ * Lists every object in pages of `pageSize` (`limit` + `continue`), trimming each page with `prune`
+ * as it arrives, and returns them as one list with the last page's resourceVersion (the apiserver
+ * serves all pages of one list from the same snapshot). One response for 10,000 objects is tens of
+ * MB of JSON, held at once as text, parsed JSON and client-node's model copies of it; a page is 500.
+ */
+export async function listInPages<T extends KubernetesObject>(
+  list: SelectingListFn<T>,
+  selectors: Selectors,
+  pageSize: number,
+  prune: (obj: T) => void = (): void => {},
+): Promise<KubernetesListObject<T>> {
+  const items: T[] = [];
+  let page: KubernetesListObject<T>;
+  let token: string | undefined;
+  do {
+    page = await list({
+      ...selectors,
+      ...(pageSize > 0 ? { limit: pageSize } : {}),
+      ...(token ? { _continue: token } : {}),
+    });
+    for (const obj of page.items) {
+      prune(obj);
+      items.push(obj);
+    }
+    token = continueToken(page);
+  } while (token);
+  const {
+    _continue: _token,
+    continue: _rawToken,
+    remainingItemCount: _left,
+    ...metadata
+  } = (page.metadata ?? {}) as RawListMeta;
+  return { ...page, metadata, items };
+}
 
 /**
  * A ListWatchFactory that builds client-node ListWatches for `path` (e.g. `/api/v1/secrets`).
@@ -52,7 +116,8 @@ export function listWatchFactory<T extends KubernetesObject>(
 
 /**
  * A ResilientInformer for `path` on the cluster in `kubeConfig`. `list` receives the same selectors
- * as the watch, so the cache never mixes a filtered watch with an unfiltered list.
+ * as the watch, so the cache never mixes a filtered watch with an unfiltered list, and is called
+ * once per page.
  */
 export function createKubeInformer<T extends KubernetesObject>(
   kubeConfig: KubeConfig,
@@ -60,13 +125,13 @@ export function createKubeInformer<T extends KubernetesObject>(
   list: SelectingListFn<T>,
   options: KubeInformerOptions<T>,
 ): ResilientInformer<T> {
-  const { labelSelector, fieldSelector, ...informerOptions } = options;
+  const { labelSelector, fieldSelector, listPageSize, ...informerOptions } = options;
   const selectors: Selectors = {};
   if (labelSelector !== undefined) selectors.labelSelector = labelSelector;
   if (fieldSelector !== undefined) selectors.fieldSelector = fieldSelector;
   return new ResilientInformer<T>({
     ...informerOptions,
-    list: () => list(selectors),
+    list: () => listInPages(list, selectors, listPageSize ?? DEFAULT_LIST_PAGE_SIZE, informerOptions.prune),
     listWatchFactory: listWatchFactory<T>(kubeConfig, path, selectors),
   });
 }

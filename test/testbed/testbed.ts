@@ -37,6 +37,8 @@ export interface TestbedOptions {
   gateway?: false;
   /** Start the pod runner, the testbed's kubelet stand-in (default: yes; needs root for netns). */
   podRunner?: false;
+  /** etcd's backend quota in bytes (default: etcd's own, 2 GiB); see ControlPlaneOptions. */
+  etcdQuotaBackendBytes?: number;
 }
 
 /** How to reach a running testbed; serialisable, so vitest can hand it to test files. */
@@ -89,7 +91,15 @@ export class Testbed {
       // DNS starts in well under a second, alongside the control plane's many; both must have
       // settled before a failure tears down, or a late start would escape the teardown.
       const [planeResult, dnsResult] = await Promise.allSettled([
-        startControlPlane(bin, dir, ca, processes),
+        startControlPlane(
+          bin,
+          dir,
+          ca,
+          processes,
+          options.etcdQuotaBackendBytes !== undefined
+            ? { etcdQuotaBackendBytes: options.etcdQuotaBackendBytes }
+            : {},
+        ),
         options.dns === false ? Promise.resolve(undefined) : startDns(dir, processes),
       ]);
       if (planeResult.status === 'rejected') throw planeResult.reason;

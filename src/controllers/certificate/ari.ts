@@ -5,7 +5,7 @@ import type { V1Secret } from '@kubernetes/client-node';
 import type { Certificate, RenewalInfoStatus } from '../../api/certificate.ts';
 import type { AnyIssuer } from '../../api/issuer.ts';
 import { renewalInfoRecheckTime } from '../../acme/ari.ts';
-import { readCertificate } from '../../acme/certificate-info.ts';
+import { AcmeError } from '../../acme/errors.ts';
 import { secretValue } from '../../kube/secrets.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { Result } from '../../runtime/controller.ts';
@@ -13,10 +13,22 @@ import { parseKey } from '../../runtime/keys.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { issuerSecretNamespace, type AcmeClients } from './acme-clients.ts';
 import { statusTime } from './issuance-status.ts';
+import { readSecretLeaf } from './secret-facts.ts';
 
 /** Field manager of status.acme.renewalInfo. */
 export const ARI_FIELD_MANAGER = 'acme6-ari';
-const RETRY_ON_ERROR_MS = 60 * 60_000;
+/** After a failure that may pass (no answer, a 5xx, rate limited). */
+export const RETRY_ON_ERROR_MS = 60 * 60_000;
+/**
+ * After the CA refused the request for this certificate (a problem that asking again will not
+ * change, e.g. `malformed` for a certificate it did not issue): the lifetime rule applies meanwhile.
+ */
+export const RETRY_WHEN_REFUSED_MS = 12 * 60 * 60_000;
+
+/** Whether the CA answered with a refusal that the same request later would get again. */
+function refusedByCa(err: unknown): boolean {
+  return err instanceof AcmeError && err.kind === 'problem' && !err.transient;
+}
 
 /** What the ARI poller needs. */
 export interface AriDeps {
@@ -42,6 +54,12 @@ export function usableWindow(start: Date, end: Date, notAfter: Date): boolean {
 /** Reconciles status.acme.renewalInfo of one Certificate key. */
 export class AriReconciler {
   private readonly deps: AriDeps;
+  /**
+   * When to ask again after a failed request, per Certificate key and for the certificate then in
+   * its Secret. Kept here, not in status: every event of the Certificate (a status write by readiness,
+   * say) enqueues it again, and without this each would repeat the request the CA just refused.
+   */
+  private readonly failed = new Map<string, { serial: string; retryAt: Date }>();
 
   constructor(deps: AriDeps) {
     this.deps = deps;
@@ -50,22 +68,23 @@ export class AriReconciler {
   async reconcile(key: string): Promise<Result> {
     const { name, namespace } = parseKey(key);
     const certificate = this.deps.getCertificate(name, namespace ?? '');
-    if (!certificate?.metadata.namespace) return {};
+    if (!certificate?.metadata.namespace) {
+      this.failed.delete(key);
+      return {};
+    }
     const stored = certificate.status?.acme?.renewalInfo;
     const now = this.deps.clock.now();
-    const certPem = secretValue(
-      await this.deps.getSecret(certificate.metadata.namespace, certificate.spec.secretName),
-      'tls.crt',
-    );
-    let leaf;
-    try {
-      leaf = certPem ? readCertificate(certPem) : undefined;
-    } catch {
-      leaf = undefined;
-    }
+    const secret = await this.deps.getSecret(certificate.metadata.namespace, certificate.spec.secretName);
+    const certPem = secretValue(secret, 'tls.crt');
+    const leaf = certPem ? readSecretLeaf(secret) : undefined;
     if (!certPem || !leaf) {
+      this.failed.delete(key);
       if (stored) await this.deps.writeRenewalInfo(certificate, undefined);
       return {};
+    }
+    const failed = this.failed.get(key);
+    if (failed && failed.serial === leaf.serialNumber && failed.retryAt > now) {
+      return { requeueAfter: failed.retryAt.getTime() - now.getTime() };
     }
     // Fresh enough: checked since this certificate was issued, and the CA's Retry-After not reached.
     const checkedAt = stored?.checkedAt ? new Date(stored.checkedAt) : undefined;
@@ -84,6 +103,7 @@ export class AriReconciler {
     try {
       const acme = await this.deps.acmeClients.forIssuer(issuer, secretNamespace);
       const info = await acme.getRenewalInfo(certPem);
+      this.failed.delete(key);
       if (!info) {
         if (stored) await this.deps.writeRenewalInfo(certificate, undefined);
         return {}; // the CA offers no ARI: the lifetime rule applies
@@ -107,11 +127,16 @@ export class AriReconciler {
       return { requeueAfter: recheck.getTime() - now.getTime() };
     } catch (err) {
       // ARI is advice: on failure the lifetime rule keeps working; try again later.
+      const retryInMs = refusedByCa(err) ? RETRY_WHEN_REFUSED_MS : RETRY_ON_ERROR_MS;
+      this.failed.set(key, {
+        serial: leaf.serialNumber,
+        retryAt: new Date(now.getTime() + retryInMs),
+      });
       this.deps.logger.warn(
-        { certificate: key, error: (err as Error).message },
+        { certificate: key, error: (err as Error).message, retryInMs },
         'renewalInfo request failed',
       );
-      return { requeueAfter: RETRY_ON_ERROR_MS };
+      return { requeueAfter: retryInMs };
     }
   }
 }

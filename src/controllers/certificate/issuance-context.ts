@@ -21,8 +21,8 @@ import { chooseSolvers } from './solver-selection.ts';
 /** What the issuance needs; every side effect is behind one of these. */
 export interface IssuanceDeps {
   getCertificate(name: string, namespace: string): Certificate | undefined;
-  /** The cached Certificates of a namespace (to find others naming the same Secret). */
-  listCertificates?(namespace: string): Certificate[];
+  /** The cached Certificates of a namespace naming this Secret (others are ignored). */
+  listCertificates?(namespace: string, secretName: string): Certificate[];
   getIssuer(kind: string, name: string, namespace: string): AnyIssuer | undefined;
   /** Reads a Certificate straight from the apiserver (the cache may lag our own writes). */
   readCertificate(name: string, namespace: string): Promise<Certificate | undefined>;

@@ -42,7 +42,7 @@ export class IssuanceReconciler {
       // DuplicateSecretName: an older Certificate keeps this Secret, so this one places no order.
       const keeper = secretKeeper(
         certificate,
-        this.deps.listCertificates?.(certificate.metadata.namespace) ?? [],
+        this.deps.listCertificates?.(certificate.metadata.namespace, certificate.spec.secretName) ?? [],
       );
       if (keeper) return await standAsideForKeeper(this.deps, certificate, owned, keeper);
       if (owned.acme?.orderURL) return await progressOrder(this.deps, certificate, owned, secret);

@@ -4,8 +4,6 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import type { Certificate } from '../../api/certificate.ts';
 import { ConditionType, setCondition, type Condition } from '../../api/conditions.ts';
-import { readCertificate } from '../../acme/certificate-info.ts';
-import { secretValue } from '../../kube/secrets.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { Result } from '../../runtime/controller.ts';
 import { parseKey } from '../../runtime/keys.ts';
@@ -13,7 +11,7 @@ import { DUPLICATE_SECRET_REASON, duplicateSecretMessage, secretKeeper } from '.
 import { statusTime } from './issuance-status.ts';
 import { evaluate, readinessPolicies } from './policies.ts';
 import { renewalTime } from './renewal-time.ts';
-import { readSecretFacts } from './secret-facts.ts';
+import { readSecretFacts, readSecretLeaf } from './secret-facts.ts';
 
 /** Field manager of the readiness's status fields. */
 export const READINESS_FIELD_MANAGER = 'acme6-readiness';
@@ -29,8 +27,8 @@ export interface ReadinessStatus {
 /** What readiness needs. */
 export interface ReadinessDeps {
   getCertificate(name: string, namespace: string): Certificate | undefined;
-  /** The cached Certificates of a namespace (to find others naming the same Secret). */
-  listCertificates?(namespace: string): Certificate[];
+  /** The cached Certificates of a namespace naming this Secret (others are ignored). */
+  listCertificates?(namespace: string, secretName: string): Certificate[];
   getSecret(namespace: string, name: string): Promise<V1Secret | undefined>;
   writeStatus(certificate: Certificate, status: ReadinessStatus): Promise<void>;
   clock: Clock;
@@ -60,18 +58,22 @@ export class ReadinessReconciler {
     // DuplicateSecretName: the Secret holds an older Certificate's certificate, never this one's.
     const keeper = secretKeeper(
       certificate,
-      this.deps.listCertificates?.(certificate.metadata.namespace ?? '') ?? [],
+      this.deps.listCertificates?.(certificate.metadata.namespace ?? '', certificate.spec.secretName) ?? [],
     );
-    const certPem = keeper ? undefined : secretValue(secret, 'tls.crt');
-    if (facts.certificate && !('error' in facts.certificate) && certPem) {
+    const leaf = keeper ? undefined : readSecretLeaf(secret);
+    if (facts.certificate && !('error' in facts.certificate) && leaf) {
       const { notBefore, notAfter } = facts.certificate;
       const ari = certificate.status?.acme?.renewalInfo;
       const window =
         ari?.suggestedWindowStart && ari.suggestedWindowEnd
           ? { start: new Date(ari.suggestedWindowStart), end: new Date(ari.suggestedWindowEnd) }
           : undefined;
-      const serial = readCertificate(certPem).serialNumber;
-      const renewal = renewalTime(certificate.spec, { notBefore, notAfter, serial }, now, window).time;
+      const renewal = renewalTime(
+        certificate.spec,
+        { notBefore, notAfter, serial: leaf.serialNumber },
+        now,
+        window,
+      ).time;
       Object.assign(status, {
         notBefore: statusTime(notBefore),
         notAfter: statusTime(notAfter),
