@@ -151,10 +151,23 @@ async function run(args: string[], io: Io): Promise<number> {
     logger,
     exit: (code) => process.exit(code),
   });
+  let started = false;
+  running.then(
+    () => (started = true),
+    () => {},
+  );
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       logger.info({ signal }, 'stopping');
-      void running.then((r) => r.stop()).then(resolve);
+      if (started) {
+        void running.then((r) => r.stop()).then(resolve);
+        return;
+      }
+      // Still starting (the apiserver unreachable, say: discovery and the first lists retry for
+      // ever): no controller runs and nothing is half written, so end now instead of waiting on a
+      // start that may never finish. A Lease taken meanwhile expires on its own.
+      logger.info('stopped before the controllers started');
+      process.exit(0);
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
