@@ -3,12 +3,13 @@
 //      at once; time until all are Ready, orders and requests pebble saw, controller CPU and RSS;
 //      lego with its defaults and tuned (1 s propagation polling), all N at once, one account.
 //   P3 steady state: apiserver writes and CPU per minute of the controller with N Ready Certificates.
-// Also the controller's idle RSS with no Certificates. Run as the image runs it: built JavaScript.
+// Also the controller's idle RSS with no Certificates. Run as the image runs it: the bundle (make build).
 //   P2 memory at scale: BENCH_P2_CERTS Certificates already Ready (Secrets written by the benchmark),
 //      unrelated Secrets and Ingresses; a fresh controller's RSS after sync and after BENCH_P2_SETTLE s,
 //      with P3's measures (writes and CPU per minute) over that settle period.
 // Environment: BENCH_N (100), BENCH_STEADY_SECONDS (60), BENCH_LEGO_PARALLEL (N), BENCH_LEGO=0 skips lego,
-// BENCH_CONTROLLER_ENTRY (dist/src/cmd/acme6.js) measures another build, e.g. an older commit's;
+// BENCH_CONTROLLER_ENTRY (dist/bundle/acme6.js, what the image runs) measures another build, e.g. an older
+// commit's or the unbundled dist/src/cmd/acme6.js;
 // BENCH_CONTROLLER_ARGS adds flags to the controller (e.g. --leader-elect=false when profiling),
 // BENCH_CONTROLLER_NODE_OPTIONS flags to its node (e.g. --max-semi-space-size=2);
 // BENCH_P2_CERTS (10000, 0 skips P2), BENCH_P2_SECRETS (20000), BENCH_P2_SECRET_KB (50),
@@ -205,7 +206,7 @@ interface PeerResult {
 }
 
 async function main(): Promise<void> {
-  const entry = resolve(process.env.BENCH_CONTROLLER_ENTRY ?? join(repo, 'dist/src/cmd/acme6.js'));
+  const entry = resolve(process.env.BENCH_CONTROLLER_ENTRY ?? join(repo, 'dist/bundle/acme6.js'));
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run make build first`);
   const lego = WITH_LEGO
     ? /^LEGO_BATCH=(.*)$/m.exec(

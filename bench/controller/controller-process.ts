@@ -1,4 +1,4 @@
-// The controller as the image runs it (built JavaScript), started by the benchmark: one process,
+// The controller as the image runs it (the bundle, dist/bundle), started by the benchmark: one process,
 // logging to a file in the testbed's directory, killed with the benchmark however that ends.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';

