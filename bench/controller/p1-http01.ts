@@ -17,7 +17,7 @@ import { countCaRequests, since, type CaRequests } from './pebble-log.ts';
 import { cpuSeconds, memoryMb, resetPeakMemory } from './process-stats.ts';
 import { runSampled } from './sampled-process.ts';
 import { fixed, table } from './table.ts';
-import { runTraefik } from './traefik-peer.ts';
+import { retriedNote, runTraefik, type TraefikResult } from './traefik-peer.ts';
 
 /** The solver image: the pod runner runs any `.../acme6` image as this repository's acme6. */
 const SOLVER_IMAGE = 'ghcr.io/acme6/acme6:test';
@@ -78,6 +78,7 @@ export async function runP1Http01(o: P1Http01Options): Promise<string> {
   const dns = info.dns!;
   const pebble = info.pebble!;
   const sub = subdomain(o.zone);
+  const started = performance.now();
   await setHostAddresses(dns, `*.${sub}`, { a: ['127.0.0.1'], ttl: 60 });
   await admin.send('POST', '/api/v1/namespaces', { metadata: { name: NAMESPACE } });
   const rows: Row[] = [];
@@ -162,7 +163,8 @@ export async function runP1Http01(o: P1Http01Options): Promise<string> {
     });
     const peerLog = join(dir, 'pebble.log');
     try {
-      const peers: [string, string, () => Promise<{ cpu: number; peakMb: number; seconds?: number }>][] = [];
+      type PeerRun = { cpu: number; peakMb: number } & Partial<Pick<TraefikResult, 'seconds' | 'failed'>>;
+      const peers: [string, string, () => Promise<PeerRun>][] = [];
       if (o.lego) {
         const lego = o.lego;
         const webroot = join(info.dir, 'lego-webroot');
@@ -218,7 +220,7 @@ export async function runP1Http01(o: P1Http01Options): Promise<string> {
             ca: since(countCaRequests(peerLog), before),
             cpu: result.cpu,
             peakMb: result.peakMb,
-            note: `${note}; on the peers' pebble`,
+            note: `${note}; on the peers' pebble${result.failed ? retriedNote(result.failed) : ''}`,
           });
         } catch (error) {
           rows.push(failedRow(name, error));
@@ -230,6 +232,7 @@ export async function runP1Http01(o: P1Http01Options): Promise<string> {
     }
   }
 
+  o.log(`P1 over http-01 took ${fixed((performance.now() - started) / 1000)} s in all`);
   return table(
     `P1 over http-01: ${n} certificates of one name each (http-01 cannot validate wildcards), created at once`,
     [

@@ -19,7 +19,9 @@ export async function runSampled(
   const sample = setInterval(() => {
     try {
       cpu = cpuSeconds(child.pid!);
-      peakMb = memoryMb(child.pid!).peak;
+      // An exited process not yet reaped has no VmHWM line: keep the last peak read.
+      const peak = memoryMb(child.pid!).peak;
+      if (Number.isFinite(peak)) peakMb = peak;
     } catch {
       // Exited between samples.
     }

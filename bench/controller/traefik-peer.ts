@@ -123,6 +123,29 @@ export function traefikEnv(challenge: TraefikChallenge, caFile: string): Record<
   };
 }
 
+export interface TraefikResult {
+  seconds: number;
+  cpu: number;
+  peakMb: number;
+  /** Attempts Traefik logged as failed (it retries them later), and the first one's reason. */
+  failed: { count: number; first?: string };
+}
+
+/** Failed attempts in Traefik's log ("Unable to obtain ACME certificate for domains error=..."; pure). */
+export function failedAttempts(log: string): TraefikResult['failed'] {
+  const lines = log.split('\n').filter((l) => l.includes('Unable to obtain ACME certificate'));
+  // The CA's problem detail, e.g. `... :: Error retrieving TXT records for DNS challenge (\"dial tcp ...\")`.
+  const detail = lines[0] ? /:: urn:\S+ :: (.*?)(?:\\n)*" /.exec(lines[0])?.[1] : undefined;
+  const reason = detail?.replaceAll('\\"', '"');
+  return { count: lines.length, ...(reason && { first: reason }) };
+}
+
+/** A note for a run whose attempts failed and were retried (pure). */
+export function retriedNote(failed: TraefikResult['failed']): string {
+  if (failed.count === 0) return '';
+  return `; ${failed.count} attempts failed and were retried by Traefik${failed.first ? `, the first: ${failed.first}` : ''}`;
+}
+
 /** Certificates in Traefik's acme.json for this resolver (0 while it is absent or half-written). */
 export function storedCertificates(storage: string): number {
   if (!existsSync(storage)) return 0;
@@ -143,9 +166,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * Runs one Traefik until acme.json holds a certificate for every name; rejects (with the end of its
  * log) when it exits or the time runs out. Traefik is stopped either way.
  */
-export async function runTraefik(
-  o: TraefikPeerOptions,
-): Promise<{ seconds: number; cpu: number; peakMb: number }> {
+export async function runTraefik(o: TraefikPeerOptions): Promise<TraefikResult> {
   const dynamicDir = join(o.dir, 'dynamic');
   mkdirSync(dynamicDir, { recursive: true });
   const storage = join(o.dir, 'acme.json');
@@ -205,7 +226,7 @@ export async function runTraefik(
     const seconds = (performance.now() - t0) / 1000;
     cpu = cpuSeconds(pid) - cpu0;
     peakMb = memoryMb(pid).peak;
-    return { seconds, cpu, peakMb };
+    return { seconds, cpu, peakMb, failed: failedAttempts(readFileSync(logFile, 'utf8')) };
   } finally {
     if (!exited) {
       const gone = new Promise((r) => child.once('exit', r));
@@ -245,6 +266,7 @@ export async function traefikDns01Rows(o: {
   log: (message: string) => void;
 }): Promise<TraefikRow[]> {
   const rows: TraefikRow[] = [];
+  const started = performance.now();
   for (const [name, tuned, note] of [
     [
       'Traefik (defaults)',
@@ -276,9 +298,11 @@ export async function traefikDns01Rows(o: {
       });
       rows.push({
         name,
-        ...result,
+        seconds: result.seconds,
+        cpu: result.cpu,
+        peakMb: result.peakMb,
         ca: since(countCaRequests(o.pebbleLog), before),
-        note: `${note}; ${o.n} routers at once (file provider), one account; until acme.json holds all`,
+        note: `${note}; ${o.n} routers at once (file provider), one account; until acme.json holds all${retriedNote(result.failed)}`,
       });
     } catch (error) {
       const first = String(error instanceof Error ? error.message : error).split('\n')[0]!;
@@ -294,5 +318,6 @@ export async function traefikDns01Rows(o: {
     }
     o.log(`${name}: ${fixed(rows.at(-1)!.seconds)} s`);
   }
+  o.log(`Traefik over dns-01 took ${fixed((performance.now() - started) / 1000)} s in all`);
   return rows;
 }

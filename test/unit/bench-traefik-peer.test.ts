@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  failedAttempts,
   storedCertificates,
   traefikEnv,
   traefikRouters,
@@ -99,5 +100,14 @@ describe('bench Traefik peer', () => {
     expect(storedCertificates(file)).toBe(0);
     writeFileSync(file, JSON.stringify({ bench: { Certificates: [{}, {}] }, other: { Certificates: [{}] } }));
     expect(storedCertificates(file)).toBe(2);
+  });
+
+  it('counts the attempts Traefik logged as failed, with the CA problem of the first', () => {
+    const line = String.raw`2026-12-05T22:10:47Z ERR Unable to obtain ACME certificate for domains error="unable to generate a certificate for the domains [a.example.test *.a.example.test]: error: one or more domains had a problem:\n[a.example.test] invalid authorization: acme: error: 403 :: urn:ietf:params:acme:error:unauthorized :: Error retrieving TXT records for DNS challenge (\"dial tcp 127.0.0.1:41211: i/o timeout\")\n" ACME CA=https://127.0.0.1:1/dir`;
+    expect(failedAttempts(`INF started\n${line}\n${line}\n`)).toEqual({
+      count: 2,
+      first: 'Error retrieving TXT records for DNS challenge ("dial tcp 127.0.0.1:41211: i/o timeout")',
+    });
+    expect(failedAttempts('INF started\n')).toEqual({ count: 0 });
   });
 });
