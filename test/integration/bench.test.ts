@@ -30,23 +30,26 @@ describe('make bench', () => {
     });
     expect(stdout).toContain('### P1 batch issuance: 5 certificates');
     const p1 = stdout.split('### P3')[0]!;
-    // Each peer's row: a name, then a number of seconds, then 5 orders (one per certificate).
-    const row = (peer: string): RegExp =>
-      new RegExp(`\\| ${peer.replace(/[()]/g, '\\$&')} \\| \\d+\\.\\d \\| 5 \\| \\d+\\.\\d \\|`);
-    for (const peer of [
-      'acme6 (defaults)',
-      'lego (defaults)',
-      'lego (tuned)',
-      'Traefik (defaults)',
-      'Traefik (tuned)',
-    ]) {
-      expect(p1).toMatch(row(peer));
+    // Each peer's row: a name, a number of seconds, the orders pebble saw, requests per certificate.
+    const orders = (table: string, peer: string): number | undefined => {
+      const name = peer.replace(/[()]/g, '\\$&');
+      const match = new RegExp(`\\| ${name} \\| \\d+\\.\\d \\| (\\d+) \\| \\d+\\.\\d \\|`).exec(table);
+      return match ? Number(match[1]) : undefined;
+    };
+    // acme6 and lego: one order per certificate. Traefik places a failed order again later (pebble's
+    // DNS lookups time out on a loaded machine), so it may place more.
+    for (const peer of ['acme6 (defaults)', 'lego (defaults)', 'lego (tuned)']) {
+      expect(orders(p1, peer), peer).toBe(5);
+    }
+    for (const peer of ['Traefik (defaults)', 'Traefik (tuned)']) {
+      expect(orders(p1, peer), peer).toBeGreaterThanOrEqual(5);
     }
     const http01 = stdout.split('### P1 over http-01')[1]?.split('###')[0] ?? '';
     expect(http01).toContain(': 5 certificates of one name each (http-01 cannot validate wildcards)');
-    for (const peer of ['acme6 (defaults)', 'acme6 (tuned)', 'lego', 'Traefik']) {
-      expect(http01).toMatch(row(peer));
+    for (const peer of ['acme6 (defaults)', 'acme6 (tuned)', 'lego']) {
+      expect(orders(http01, peer), peer).toBe(5);
     }
+    expect(orders(http01, 'Traefik'), 'Traefik').toBeGreaterThanOrEqual(5);
     expect(stdout).toContain('### P3 steady state: controller with 5 Ready Certificates');
     expect(stdout).toMatch(/\| CPU s \/ min \| \d+\.\d\d \|/);
     const p4 = stdout.split('### P4')[1]?.split('###')[0] ?? '';
