@@ -64,8 +64,9 @@ testbed-down: deps
 demo: deps
 	bash hack/demo.sh
 
-# acme6's controller against the bare lego client on one testbed (docs/performance.md).
-# BENCH_N (100), BENCH_STEADY_SECONDS (60), BENCH_LEGO_PARALLEL (N) and BENCH_LEGO=0 scale it.
+# acme6's controller against the bare lego client and Traefik's certResolver on one testbed
+# (docs/performance.md). BENCH_N (100), BENCH_STEADY_SECONDS (60), BENCH_LEGO_PARALLEL (N),
+# BENCH_LEGO=0, BENCH_TRAEFIK=0 and BENCH_HTTP01=0 scale it.
 bench: build testbed image
 	node bench/controller/bench.ts
 

@@ -1,13 +1,17 @@
 // `make bench`: acme6's controller against the bare lego client on one testbed, in one run.
 //   P1 batch issuance: N Certificates (name + *.name, dns-01 RFC 2136 to the testbed BIND), created
 //      at once; time until all are Ready, orders and requests pebble saw, controller CPU and RSS;
-//      lego with its defaults and tuned (1 s propagation polling), all N at once, one account.
+//      lego with its defaults and tuned (1 s propagation polling), all N at once, one account; Traefik's
+//      ACME certResolver (bench/controller/traefik-peer.ts), defaults and tuned, N routers at once.
+//   P1 over http-01 (bench/controller/p1-http01.ts): N Certificates of one name each, acme6's solver
+//      pods behind the testbed's Traefik ingress; lego and Traefik serving their own challenges.
 //   P3 steady state: apiserver writes and CPU per minute of the controller with N Ready Certificates.
 // Also the controller's idle RSS with no Certificates. Run as the image runs it: the bundle (make build).
 //   P2 memory at scale: BENCH_P2_CERTS Certificates already Ready (Secrets written by the benchmark),
 //      unrelated Secrets and Ingresses; a fresh controller's RSS after sync and after BENCH_P2_SETTLE s,
 //      with P3's measures (writes and CPU per minute) over that settle period.
 // Environment: BENCH_N (100), BENCH_STEADY_SECONDS (60), BENCH_LEGO_PARALLEL (N), BENCH_LEGO=0 skips lego,
+// BENCH_TRAEFIK=0 skips Traefik, BENCH_HTTP01=0 skips P1 over http-01,
 // BENCH_CONTROLLER_ENTRY (dist/bundle/acme6.js, what the image runs) measures another build, e.g. an older
 // commit's or the unbundled dist/src/cmd/acme6.js;
 // BENCH_CONTROLLER_ARGS adds flags to the controller (e.g. --leader-elect=false when profiling),
@@ -18,26 +22,32 @@
 //   P4 renewal wave (after lego, on P1's controller): BENCH_P4_CERTS (1000) Ready Certificates due at
 //      the same second, BENCH_P4_LEAD seconds after their seeding starts (20 + 0.05 per Certificate);
 //      BENCH_P4=0 skips it.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { testbedBinaries } from '../../test/testbed/binaries.ts';
 import { kubeconfigTls } from '../../test/testbed/kubeconfig.ts';
 import { KubeRest } from '../../test/testbed/kube-rest.ts';
 import { Testbed } from '../../test/testbed/testbed.ts';
 import { ApiProxy } from './api-proxy.ts';
 import { ControllerProcess } from './controller-process.ts';
+import { http01ControllerArgs, runP1Http01 } from './p1-http01.ts';
 import { clearP2Status, P2_NAMESPACE, seedP2, type P2Size } from './p2-scale.ts';
 import { issuanceLimit } from './issuance-limit.ts';
 import { runP4 } from './p4-renewal-wave.ts';
 import { countCaRequests, since, type CaRequests } from './pebble-log.ts';
 import { cpuSeconds, memoryMb } from './process-stats.ts';
+import { runSampled } from './sampled-process.ts';
 import { fixed, table } from './table.ts';
+import { traefikDns01Rows } from './traefik-peer.ts';
 
 const repo = resolve(import.meta.dirname, '../..');
 const N = Number(process.env.BENCH_N ?? 100);
 const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 60);
 const LEGO_PARALLEL = Number(process.env.BENCH_LEGO_PARALLEL ?? N);
 const WITH_LEGO = process.env.BENCH_LEGO !== '0';
+const WITH_TRAEFIK = process.env.BENCH_TRAEFIK !== '0';
+const WITH_HTTP01 = process.env.BENCH_HTTP01 !== '0';
 const P2: P2Size = {
   certificates: Number(process.env.BENCH_P2_CERTS ?? 10_000),
   secrets: Number(process.env.BENCH_P2_SECRETS ?? 20_000),
@@ -214,9 +224,9 @@ async function main(): Promise<void> {
       )?.[1]
     : undefined;
   log(`N=${N}, steady state ${STEADY_SECONDS} s; starting the testbed`);
+  // http-01 needs the ingress (Traefik, which pebble's VA dials) and the pod runner (solver pods).
   const testbed = await Testbed.start({
-    ingress: false,
-    podRunner: false,
+    ...(WITH_HTTP01 ? { gateway: false } : { ingress: false, podRunner: false }),
     etcdQuotaBackendBytes: ETCD_QUOTA_BYTES,
   });
   let controller: ControllerProcess | undefined;
@@ -278,7 +288,13 @@ async function main(): Promise<void> {
 
     // acme6: idle, then P1.
     const started = Date.now();
-    controller = await ControllerProcess.start(entry, proxyKubeconfig, info.dir, 'controller.log');
+    controller = await ControllerProcess.start(
+      entry,
+      proxyKubeconfig,
+      info.dir,
+      'controller.log',
+      WITH_HTTP01 ? http01ControllerArgs(info) : [],
+    );
     const pid = controller.pid;
     await waitFor('the ClusterIssuer to be Ready', 120_000, async () =>
       ready(await admin.send('GET', '/apis/acme6.io/v1alpha1/clusterissuers/testbed-pebble')),
@@ -363,6 +379,37 @@ async function main(): Promise<void> {
         log(`${name}: done in ${fixed(peers.at(-1)!.seconds)} s`);
       }
     }
+
+    if (WITH_TRAEFIK) {
+      peers.push(
+        ...(await traefikDns01Rows({
+          binary: testbedBinaries().traefik,
+          dir: info.dir,
+          n: N,
+          zone: ZONE,
+          directoryUrl: pebble.directoryUrl,
+          caFile: pebble.listenerCaFile,
+          pebbleLog,
+          nameserver: dns.primary,
+          tsigKey: dns.tsig.keyName,
+          tsigSecret: dns.tsig.secret,
+          log,
+        })),
+      );
+    }
+    const http01Table = WITH_HTTP01
+      ? await runP1Http01({
+          admin,
+          info,
+          controllerPid: pid,
+          n: N,
+          zone: ZONE,
+          pebbleLog,
+          ...(lego && { lego }),
+          ...(WITH_TRAEFIK && { traefik: testbedBinaries().traefik }),
+          log,
+        })
+      : undefined;
 
     // P4 the renewal wave, on the same controller, idle again after lego.
     let p4Table: string | undefined;
@@ -476,6 +523,7 @@ async function main(): Promise<void> {
         ],
       ),
     );
+    if (http01Table) console.log(http01Table);
     if (p4Table) console.log(p4Table);
     if (p2Rows.length > 0) {
       const [header, ...rows] = p2Rows;
@@ -520,26 +568,7 @@ async function runLego(
     `-tsig-secret=${t.tsigSecret}`,
     ...waits,
   ];
-  const child = spawn(binary, args, {
-    env: { ...process.env, LEGO_CA_CERTIFICATES: t.caFile },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-  let cpu = 0;
-  let peakMb = 0;
-  const sample = setInterval(() => {
-    try {
-      cpu = cpuSeconds(child.pid!);
-      peakMb = memoryMb(child.pid!).peak;
-    } catch {
-      // Exited between samples.
-    }
-  }, 200);
-  const code = await new Promise<number | null>((r) => child.once('exit', r));
-  clearInterval(sample);
-  if (code !== 0) throw new Error(`lego-batch exited with ${code}: ${stderr}`);
-  return { cpu, peakMb };
+  return runSampled(binary, args, { LEGO_CA_CERTIFICATES: t.caFile });
 }
 
 main().catch((err: unknown) => {

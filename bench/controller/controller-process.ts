@@ -35,12 +35,13 @@ export class ControllerProcess {
     });
   }
 
-  /** Starts `entry controller` against `kubeconfig`; its log goes to `<dir>/<logName>`. */
+  /** Starts `entry controller ...args` against `kubeconfig`; its log goes to `<dir>/<logName>`. */
   static async start(
     entry: string,
     kubeconfig: string,
     dir: string,
     logName: string,
+    args: string[] = [],
   ): Promise<ControllerProcess> {
     const [metricsPort, healthPort] = [await freePort(), await freePort()];
     const out = openSync(join(dir, logName), 'a');
@@ -57,6 +58,7 @@ export class ControllerProcess {
         'acme6',
         `--metrics-bind-address=127.0.0.1:${metricsPort}`,
         `--health-probe-bind-address=127.0.0.1:${healthPort}`,
+        ...args,
         // e.g. `--leader-elect=false` while profiling: a heap snapshot stops the process for longer
         // than the Lease's renew deadline.
         ...(process.env.BENCH_CONTROLLER_ARGS?.split(' ').filter(Boolean) ?? []),

@@ -1,5 +1,5 @@
 // CPU and memory of one Linux process, from /proc (what `ps` reads).
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on every Linux the testbed runs on
 
@@ -17,4 +17,9 @@ export function memoryMb(pid: number): { rss: number; peak: number } {
   const kb = (field: string): number =>
     Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}
+
+/** Starts the process's peak RSS (VmHWM) again from its current RSS (Linux clear_refs 5). */
+export function resetPeakMemory(pid: number): void {
+  writeFileSync(`/proc/${pid}/clear_refs`, '5');
 }

@@ -1,5 +1,7 @@
 // lego-batch: the bare lego client (github.com/go-acme/lego/v5, library only) obtaining N
-// certificates, each name + *.name over dns-01 with RFC 2136 updates, P at a time, one account.
+// certificates, each name + *.name over dns-01 with RFC 2136 updates (or, with -challenge=http-01,
+// one name each, lego's webroot provider behind a static file server on a loopback port), P at a
+// time, one account.
 // It is the peer `make bench` compares acme6 with: what a cron job with a plain ACME client does.
 // Built by hack/bench/build-lego.sh; the lego CLI itself needs modules the proxy may not serve.
 package main
@@ -12,6 +14,8 @@ import (
 	"crypto/rand"
 	"flag"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -23,6 +27,7 @@ import (
 	"github.com/go-acme/lego/v5/challenge/dns01"
 	"github.com/go-acme/lego/v5/lego"
 	"github.com/go-acme/lego/v5/providers/dns/dnsupdate"
+	"github.com/go-acme/lego/v5/providers/http/webroot"
 	"github.com/go-acme/lego/v5/registration"
 )
 
@@ -31,7 +36,7 @@ type user struct {
 	registration *acme.ExtendedAccount
 }
 
-func (u *user) GetEmail() string                        { return "" }
+func (u *user) GetEmail() string                       { return "" }
 func (u *user) GetRegistration() *acme.ExtendedAccount { return u.registration }
 func (u *user) GetPrivateKey() crypto.Signer           { return u.key }
 
@@ -47,6 +52,9 @@ func main() {
 	interval := flag.Duration("interval", dns01.DefaultPollingInterval, "propagation polling interval")
 	// The RFC 2136 provider solves one challenge at a time, waiting this long between two (lego's default: 60 s).
 	sequence := flag.Duration("sequence-interval", dns01.DefaultPropagationTimeout, "wait between two challenges of one order")
+	challenge := flag.String("challenge", "dns-01", "dns-01 (name + *.name) or http-01 (name only)")
+	httpPort := flag.String("http-port", "", "http-01: the loopback port lego serves challenges on (the port the CA dials)")
+	webrootDir := flag.String("webroot", "", "http-01: the directory lego writes tokens to and the server serves")
 	flag.Parse()
 
 	dns01.SetDefaultClient(dns01.NewClient(&dns01.Options{
@@ -65,19 +73,33 @@ func main() {
 	u.registration, err = client.Registration.Register(ctx, registration.RegisterOptions{TermsOfServiceAgreed: true})
 	check(err)
 
-	providerConfig := dnsupdate.NewDefaultConfig()
-	providerConfig.Nameserver = *nameserver
-	providerConfig.Zones = []string{*zone}
-	providerConfig.TSIGAlgorithm = "hmac-sha256."
-	providerConfig.TSIGKey = *tsigKey
-	providerConfig.TSIGSecret = *tsigSecret
-	providerConfig.PollingInterval = *interval
-	providerConfig.SequenceInterval = *sequence
-	provider, err := dnsupdate.NewDNSProviderConfig(providerConfig)
-	check(err)
-	// The testbed's servers listen on loopback ports, not on their NS names' port 53: the check asks
-	// the primary (as acme6's propagation.nameservers does) instead of the zone's NS records.
-	check(client.Challenge.SetDNS01Provider(provider, dns01.DisableAuthoritativeNssPropagationRequirement()))
+	switch *challenge {
+	case "http-01":
+		// lego's own http-01 server (http01.NewProviderServer) listens per challenge, so it serves one
+		// order at a time; its webroot provider with a web server in front serves any number at once.
+		listener, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", *httpPort))
+		check(err)
+		go func() { _ = http.Serve(listener, http.FileServer(http.Dir(*webrootDir))) }()
+		provider, err := webroot.NewHTTPProvider(*webrootDir)
+		check(err)
+		check(client.Challenge.SetHTTP01Provider(provider))
+	case "dns-01":
+		providerConfig := dnsupdate.NewDefaultConfig()
+		providerConfig.Nameserver = *nameserver
+		providerConfig.Zones = []string{*zone}
+		providerConfig.TSIGAlgorithm = "hmac-sha256."
+		providerConfig.TSIGKey = *tsigKey
+		providerConfig.TSIGSecret = *tsigSecret
+		providerConfig.PollingInterval = *interval
+		providerConfig.SequenceInterval = *sequence
+		provider, err := dnsupdate.NewDNSProviderConfig(providerConfig)
+		check(err)
+		// The testbed's servers listen on loopback ports, not on their NS names' port 53: the check asks
+		// the primary (as acme6's propagation.nameservers does) instead of the zone's NS records.
+		check(client.Challenge.SetDNS01Provider(provider, dns01.DisableAuthoritativeNssPropagationRequirement()))
+	default:
+		check(fmt.Errorf("-challenge must be dns-01 or http-01, not %q", *challenge))
+	}
 
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -89,8 +111,12 @@ func main() {
 			defer wg.Done()
 			for i := range jobs {
 				name := fmt.Sprintf("%s-%d.%s", *prefix, i, *zone)
+				domains := []string{name, "*." + name}
+				if *challenge == "http-01" {
+					domains = []string{name} // http-01 cannot validate a wildcard
+				}
 				_, err := client.Certificate.Obtain(ctx, certificate.ObtainRequest{
-					Domains: []string{name, "*." + name},
+					Domains: domains,
 					KeyType: certcrypto.EC256,
 					Bundle:  true,
 				})
