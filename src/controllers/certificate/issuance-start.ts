@@ -11,6 +11,7 @@ import type { Result } from '../../runtime/controller.ts';
 import type { AcmeClients } from './acme-clients.ts';
 import {
   issuerOf,
+  knownOrdersOf,
   solversFor,
   writeStatusOnLatest,
   type IssuanceDeps,
@@ -134,6 +135,8 @@ async function startOrder(
       },
       replaces,
     );
+    // Its first step needs not ask for the order again.
+    knownOrdersOf(deps).rememberOrder(order);
   }
   const recorded = (current: StoredCertificate): IssuanceStatus => ({
     ...withIssuing(ownedStatus(current.status), current, 'True', verdict.reason, verdict.message, now),
