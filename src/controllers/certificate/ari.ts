@@ -42,6 +42,11 @@ export function usableWindow(start: Date, end: Date, notAfter: Date): boolean {
 /** Reconciles status.acme.renewalInfo of one Certificate key. */
 export class AriReconciler {
   private readonly deps: AriDeps;
+  /**
+   * The last answer per Certificate key, by certificate serial: the Secret's and the status write's
+   * events come before the cache shows status.acme.renewalInfo, and would each ask the CA again.
+   */
+  private readonly answered = new Map<string, { serial: string; recheckAt: Date }>();
 
   constructor(deps: AriDeps) {
     this.deps = deps;
@@ -50,7 +55,10 @@ export class AriReconciler {
   async reconcile(key: string): Promise<Result> {
     const { name, namespace } = parseKey(key);
     const certificate = this.deps.getCertificate(name, namespace ?? '');
-    if (!certificate?.metadata.namespace) return {};
+    if (!certificate?.metadata.namespace) {
+      this.answered.delete(key);
+      return {};
+    }
     const stored = certificate.status?.acme?.renewalInfo;
     const now = this.deps.clock.now();
     const certPem = secretValue(
@@ -73,6 +81,11 @@ export class AriReconciler {
     if (checkedAt && checkedAt >= leaf.notBefore && recheckAt && recheckAt > now) {
       return { requeueAfter: recheckAt.getTime() - now.getTime() };
     }
+    const answered = this.answered.get(key);
+    if (answered?.serial === leaf.serialNumber && answered.recheckAt > now) {
+      return { requeueAfter: answered.recheckAt.getTime() - now.getTime() };
+    }
+    this.answered.delete(key);
     const { kind, name: issuerName } = certificate.spec.issuerRef;
     const issuer = this.deps.getIssuer(kind, issuerName, certificate.metadata.namespace);
     if (!issuer?.status?.acme?.uri) return {}; // the issuer controller will enqueue us when it is ready
@@ -104,6 +117,7 @@ export class AriReconciler {
         );
       }
       await this.deps.writeRenewalInfo(certificate, status);
+      this.answered.set(key, { serial: leaf.serialNumber, recheckAt: recheck });
       return { requeueAfter: recheck.getTime() - now.getTime() };
     } catch (err) {
       // ARI is advice: on failure the lifetime rule keeps working; try again later.
