@@ -35,7 +35,7 @@ import { http01ControllerArgs, runP1Http01 } from './p1-http01.ts';
 import { clearP2Status, P2_NAMESPACE, seedP2, type P2Size } from './p2-scale.ts';
 import { issuanceLimit } from './issuance-limit.ts';
 import { runP4 } from './p4-renewal-wave.ts';
-import { countCaRequests, since, type CaRequests } from './pebble-log.ts';
+import { countCaRequests, ENDPOINTS, since, type CaRequests } from './pebble-log.ts';
 import { cpuSeconds, memoryMb } from './process-stats.ts';
 import { runSampled } from './sampled-process.ts';
 import { fixed, table } from './table.ts';
@@ -508,6 +508,17 @@ async function main(): Promise<void> {
           fixed(p.peakMb),
           p.note,
         ]),
+      ),
+    );
+    // Where each client's requests went: the figure above, per endpoint.
+    const endpoints = [...ENDPOINTS.map(([name]) => name), 'other'].filter((e) =>
+      peers.some((p) => p.ca.byEndpoint[e]),
+    );
+    console.log(
+      table(
+        'P1 CA requests / cert by endpoint (first fetches and polls together: pebble logs no ids)',
+        ['endpoint', ...peers.map((p) => p.name)],
+        endpoints.map((e) => [e, ...peers.map((p) => fixed((p.ca.byEndpoint[e] ?? 0) / N))]),
       ),
     );
     console.log(

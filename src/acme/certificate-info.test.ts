@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  certificateParses,
   keyMatchesCertificate,
   readCertificate,
   readCertificateChain,
@@ -48,5 +49,21 @@ describe('keyMatchesCertificate', () => {
     expect(keyMatchesCertificate(await generatePrivateKey({ algorithm: 'RSA' }), leaf.pem)).toBe(false);
     expect(keyMatchesCertificate('not a key', leaf.pem)).toBe(false);
     expect(keyMatchesCertificate(leaf.keyPem, 'not a certificate')).toBe(false);
+  });
+});
+
+describe('readCertificate of a certificate read before', () => {
+  it('does not parse it again, and gives each caller facts of its own', async () => {
+    const { leaf } = await mintChain(['again.acme6.test']);
+    const first = readCertificate(leaf.pem);
+    const parsesBefore = certificateParses();
+    first.dnsNames.push('changed.acme6.test');
+    first.notAfter.setTime(0);
+    for (let i = 0; i < 100; i++) readCertificate(leaf.pem);
+    expect(certificateParses()).toBe(parsesBefore);
+    expect(readCertificate(leaf.pem)).toMatchObject({
+      dnsNames: ['again.acme6.test'],
+      notAfter: leaf.cert.notAfter,
+    });
   });
 });

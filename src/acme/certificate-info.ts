@@ -31,8 +31,43 @@ function firstField(name: x509.Name, field: string): string | undefined {
   return name.getField(field)[0];
 }
 
-/** Parses one PEM (or DER) certificate. */
+// Parsing X.509 in JavaScript costs milliseconds, and the same certificates are read again and
+// again (every readiness pass, every ARI check, every Secret event): the facts of the last ones
+// read are kept, by their PEM text. Bounded, so a cluster of many thousand certificates only misses.
+const PARSED_MAX = 1024;
+const parsed = new Map<string, CertificateInfo>();
+let parses = 0;
+
+/** How many certificates were parsed (not taken from the cache) since the process started. */
+export function certificateParses(): number {
+  return parses;
+}
+
+const copyOf = (info: CertificateInfo): CertificateInfo => ({
+  ...info,
+  dnsNames: [...info.dnsNames],
+  notBefore: new Date(info.notBefore),
+  notAfter: new Date(info.notAfter),
+});
+
+/** Parses one PEM (or DER) certificate; each caller gets its own copy of the facts. */
 export function readCertificate(certPem: string | Uint8Array): CertificateInfo {
+  if (typeof certPem !== 'string') return parseCertificate(certPem);
+  const cached = parsed.get(certPem);
+  if (cached) {
+    // Most recently used last, so the oldest goes first when the cache is full.
+    parsed.delete(certPem);
+    parsed.set(certPem, cached);
+    return copyOf(cached);
+  }
+  const info = parseCertificate(certPem);
+  if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value!);
+  parsed.set(certPem, info);
+  return copyOf(info);
+}
+
+function parseCertificate(certPem: string | Uint8Array): CertificateInfo {
+  parses++;
   const cert = new x509.X509Certificate(certPem);
   const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
   const info: CertificateInfo = {

@@ -41,3 +41,34 @@ describe('DeadlineKubeConfig', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 });
+
+describe('DeadlineKubeConfig connections', () => {
+  it('sends request after request over kept-alive connections, not one connection each', async () => {
+    let connections = 0;
+    server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"default"}}');
+    });
+    server.on('connection', () => connections++);
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const kc = new DeadlineKubeConfig();
+    kc.loadFromOptions({
+      clusters: [
+        {
+          name: 'fake',
+          server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+          skipTLSVerify: true,
+        },
+      ],
+      users: [{ name: 'nobody' }],
+      contexts: [{ name: 'fake', cluster: 'fake', user: 'nobody' }],
+      currentContext: 'fake',
+    });
+    const api = kc.makeApiClient(CoreV1Api);
+    for (let i = 0; i < 10; i++) {
+      expect((await api.readNamespace({ name: 'default' })).metadata?.name).toBe('default');
+    }
+    // undici may open a second one while the first is being handed back to its pool.
+    expect(connections).toBeLessThanOrEqual(2);
+  });
+});

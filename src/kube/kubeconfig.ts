@@ -7,6 +7,11 @@ import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
  */
 export const KUBE_REQUEST_TIMEOUT_MS = 60_000;
 
+/** How long one connection pool to the apiserver is used before a fresh one replaces it. */
+const SHARED_POOL_MS = 10 * 60_000;
+
+type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
+
 /**
  * A KubeConfig whose API clients give every request an overall deadline (connect, send, and every
  * byte of the answer). Watches are not affected: client-node's Watch sends its own AbortSignal and
@@ -20,9 +25,27 @@ export class DeadlineKubeConfig extends KubeConfig {
     this.requestTimeoutMs = requestTimeoutMs;
   }
 
+  // client-node makes a new connection pool for every request, so every apiserver request opened
+  // a connection (and a TLS handshake in a cluster): one pool per cluster and user is kept instead,
+  // renewed now and then so that a rotated CA or client certificate file is still picked up.
+  private shared: { key: string; dispatcher: Dispatcher; since: number } | undefined;
+
   override async applySecurityAuthentication(context: RequestContext): Promise<void> {
     await super.applySecurityAuthentication(context);
     if (!context.getSignal()) context.setSignal(AbortSignal.timeout(this.requestTimeoutMs));
+    const fresh = context.getDispatcher();
+    if (!fresh) return;
+    const key = `${this.getCurrentCluster()?.server ?? ''}\n${this.getCurrentUser()?.name ?? ''}`;
+    const now = Date.now();
+    if (this.shared?.key === key && now - this.shared.since < SHARED_POOL_MS) {
+      void fresh.close(); // never used: it has no connections
+      context.setDispatcher(this.shared.dispatcher);
+      return;
+    }
+    const old = this.shared?.dispatcher;
+    this.shared = { key, dispatcher: fresh, since: now };
+    // Requests under way on the old pool finish; it closes after them.
+    void old?.close().catch(() => undefined);
   }
 }
 

@@ -55,11 +55,12 @@ export function usableWindow(start: Date, end: Date, notAfter: Date): boolean {
 export class AriReconciler {
   private readonly deps: AriDeps;
   /**
-   * When to ask again after a failed request, per Certificate key and for the certificate then in
-   * its Secret. Kept here, not in status: every event of the Certificate (a status write by readiness,
-   * say) enqueues it again, and without this each would repeat the request the CA just refused.
+   * When to ask the CA again, per Certificate key and for the certificate then in its Secret: after
+   * an answer (its recheck time) or a failed request (its retry time). Kept here, not only in status:
+   * every event of the Certificate (the Secret's, a status write by readiness, say) enqueues it
+   * again, often before the cache shows a written renewalInfo, and each would ask the CA again.
    */
-  private readonly failed = new Map<string, { serial: string; retryAt: Date }>();
+  private readonly nextAsk = new Map<string, { serial: string; at: Date }>();
 
   constructor(deps: AriDeps) {
     this.deps = deps;
@@ -69,7 +70,7 @@ export class AriReconciler {
     const { name, namespace } = parseKey(key);
     const certificate = this.deps.getCertificate(name, namespace ?? '');
     if (!certificate?.metadata.namespace) {
-      this.failed.delete(key);
+      this.nextAsk.delete(key);
       return {};
     }
     const stored = certificate.status?.acme?.renewalInfo;
@@ -78,14 +79,15 @@ export class AriReconciler {
     const certPem = secretValue(secret, 'tls.crt');
     const leaf = certPem ? readSecretLeaf(secret) : undefined;
     if (!certPem || !leaf) {
-      this.failed.delete(key);
+      this.nextAsk.delete(key);
       if (stored) await this.deps.writeRenewalInfo(certificate, undefined);
       return {};
     }
-    const failed = this.failed.get(key);
-    if (failed && failed.serial === leaf.serialNumber && failed.retryAt > now) {
-      return { requeueAfter: failed.retryAt.getTime() - now.getTime() };
+    const next = this.nextAsk.get(key);
+    if (next?.serial === leaf.serialNumber && next.at > now) {
+      return { requeueAfter: next.at.getTime() - now.getTime() };
     }
+    this.nextAsk.delete(key);
     // Fresh enough: checked since this certificate was issued, and the CA's Retry-After not reached.
     const checkedAt = stored?.checkedAt ? new Date(stored.checkedAt) : undefined;
     const recheckAt = stored?.retryAfter ? new Date(stored.retryAfter) : undefined;
@@ -103,7 +105,6 @@ export class AriReconciler {
     try {
       const acme = await this.deps.acmeClients.forIssuer(issuer, secretNamespace);
       const info = await acme.getRenewalInfo(certPem);
-      this.failed.delete(key);
       if (!info) {
         if (stored) await this.deps.writeRenewalInfo(certificate, undefined);
         return {}; // the CA offers no ARI: the lifetime rule applies
@@ -124,14 +125,12 @@ export class AriReconciler {
         );
       }
       await this.deps.writeRenewalInfo(certificate, status);
+      this.nextAsk.set(key, { serial: leaf.serialNumber, at: recheck });
       return { requeueAfter: recheck.getTime() - now.getTime() };
     } catch (err) {
       // ARI is advice: on failure the lifetime rule keeps working; try again later.
       const retryInMs = refusedByCa(err) ? RETRY_WHEN_REFUSED_MS : RETRY_ON_ERROR_MS;
-      this.failed.set(key, {
-        serial: leaf.serialNumber,
-        retryAt: new Date(now.getTime() + retryInMs),
-      });
+      this.nextAsk.set(key, { serial: leaf.serialNumber, at: new Date(now.getTime() + retryInMs) });
       this.deps.logger.warn(
         { certificate: key, error: (err as Error).message, retryInMs },
         'renewalInfo request failed',

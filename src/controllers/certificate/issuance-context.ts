@@ -15,6 +15,7 @@ import type { ChallengeSolver } from './challenge-solver.ts';
 import type { FailureBackoff } from './failure-backoff.ts';
 import type { IssuanceSlots } from './issuance-slots.ts';
 import type { IssuanceStatus } from './issuance-status.ts';
+import { KnownOrders } from './known-orders.ts';
 import type { OrderContext } from './order-progress.ts';
 import { chooseSolvers } from './solver-selection.ts';
 
@@ -103,6 +104,7 @@ export async function orderContext(
     now: deps.clock.now(),
     orderStartedAt: new Date(certificate.status?.acme?.orderCreatedTime ?? deps.clock.now()),
     firstPublished: firstPublishedOf(deps),
+    knownOrders: knownOrdersOf(deps),
     ...(deps.challengeCleanup
       ? {
           // The record write moves the object's version; the issuance's next write builds on it.
@@ -154,4 +156,17 @@ function firstPublishedOf(deps: IssuanceDeps): Map<string, number> {
     firstPublished.set(deps, published);
   }
   return published;
+}
+
+// Per controller (its deps), in memory, as firstPublished: a new process asks the CA for everything.
+const knownOrders = new WeakMap<IssuanceDeps, KnownOrders>();
+
+/** What this controller has learnt of its orders in flight (known-orders.ts). */
+export function knownOrdersOf(deps: IssuanceDeps): KnownOrders {
+  let known = knownOrders.get(deps);
+  if (!known) {
+    known = new KnownOrders();
+    knownOrders.set(deps, known);
+  }
+  return known;
 }

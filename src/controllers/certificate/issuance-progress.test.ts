@@ -15,7 +15,13 @@ const ordered = ['web.example.test', 'old.example.test'];
 /** A pending order with one pending dns-01 authorization per name. */
 const pendingOrder: Partial<AcmePort> = {
   getOrder: (url): Promise<AcmeOrder> =>
-    Promise.resolve({ url, status: 'pending', identifiers: [], authorizations: [], finalize: '' }),
+    Promise.resolve({
+      url,
+      status: 'pending',
+      identifiers: [],
+      authorizations: ordered.map((value) => `https://ca.example.test/authz/${value}`),
+      finalize: '',
+    }),
   getAuthorizations: (): Promise<AcmeAuthorization[]> =>
     Promise.resolve(
       ordered.map((value) => ({

@@ -12,6 +12,7 @@ import { objectKey } from '../../runtime/keys.ts';
 import type { AcmeClients } from './acme-clients.ts';
 import {
   issuerOf,
+  knownOrdersOf,
   solversFor,
   writeStatusOnLatest,
   type IssuanceDeps,
@@ -141,6 +142,8 @@ async function startOrder(
       },
       replaces,
     );
+    // Its first step needs not ask for the order again.
+    knownOrdersOf(deps).rememberOrder(order);
   }
   const recorded = (current: StoredCertificate): IssuanceStatus => ({
     ...withIssuing(ownedStatus(current.status), current, 'True', verdict.reason, verdict.message, now),

@@ -34,10 +34,11 @@ const processingUntil = (expires: Date): Partial<AcmePort> => ({
 });
 
 describe('an order stuck in processing', () => {
-  it('is polled again while it has not expired', async () => {
+  it('is polled again while it has not expired, soon at first, then less often', async () => {
     const t = setup(cert(1, inFlight), processingUntil(new Date(now.getTime() + 60_000)));
-    const result = await t.reconciler.reconcile('team/web');
-    expect(result).toEqual({ requeueAfter: 1000 });
+    expect(await t.reconciler.reconcile('team/web')).toEqual({ requeueAfter: 250 });
+    expect(await t.reconciler.reconcile('team/web')).toEqual({ requeueAfter: 500 });
+    expect(await t.reconciler.reconcile('team/web')).toEqual({ requeueAfter: 1000 });
     expect(t.events.filter((e) => e.type === 'Warning')).toEqual([]);
   });
 

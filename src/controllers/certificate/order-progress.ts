@@ -13,6 +13,7 @@ import type { MutableSecretStore } from '../../kube/secrets.ts';
 import { secretValue } from '../../kube/secrets.ts';
 import { presentedEntry } from './challenge-cleanup-plan.ts';
 import type { ChallengeSolver, ChallengeTask } from './challenge-solver.ts';
+import { mayHaveMoved, pollDelayMs, type KnownOrder, type KnownOrders } from './known-orders.ts';
 import { statusTime } from './issuance-status.ts';
 import { ensureNextKey, isNextKeySecret, nextKeySecretName, readNextKey, type KeyOwner } from './next-key.ts';
 import type { SolverChoice } from './solver-selection.ts';
@@ -56,6 +57,8 @@ export interface OrderContext {
    * the moment its successor first publishes the record.
    */
   firstPublished?: Map<string, number>;
+  /** What this process last learnt of its orders: a step asks the CA only what may have changed. */
+  knownOrders?: KnownOrders;
 }
 
 const POLL_MS = 1000;
@@ -98,12 +101,45 @@ async function taskFor(ctx: OrderContext, authz: AcmeAuthorization) {
   return { name, choice, challenge, solver, task };
 }
 
+// Every so many polls of a pending order whose challenges were answered, its authorizations are
+// fetched again: a CA that left the order pending with a failed authorization is still noticed.
+const AUTHZ_RECHECK_POLLS = 5;
+
+/**
+ * The order's authorizations: those this process has seen are taken as seen while only the order
+ * can tell their progress (unanswered ones cannot move; answered ones show in the order's state);
+ * the others are fetched.
+ */
+async function authorizationsOf(
+  ctx: OrderContext,
+  order: AcmeOrder,
+  known: KnownOrder | undefined,
+): Promise<AcmeAuthorization[]> {
+  const recheck = known !== undefined && known.polls > 0 && known.polls % AUTHZ_RECHECK_POLLS === 0;
+  if (!known || recheck) {
+    const fetched = await ctx.acme.getAuthorizations(order);
+    known?.authorizations.clear();
+    for (const authz of fetched) known?.authorizations.set(authz.url, authz);
+    return fetched;
+  }
+  const missing = order.authorizations.filter((url) => !known.authorizations.has(url));
+  if (missing.length > 0) {
+    const fetched = await ctx.acme.getAuthorizations({ ...order, authorizations: missing });
+    for (const authz of fetched) known.authorizations.set(authz.url, authz);
+  }
+  return order.authorizations.map((url) => known.authorizations.get(url)!);
+}
+
 /** Publishes, checks and answers the challenges of a pending order. */
-async function solvePending(ctx: OrderContext, order: AcmeOrder): Promise<StepOutcome> {
+async function solvePending(
+  ctx: OrderContext,
+  order: AcmeOrder,
+  known: KnownOrder | undefined,
+): Promise<StepOutcome> {
   const challenges: ChallengeStatus[] = [];
   const failingChecks: string[] = [];
   let waitMs = Number.POSITIVE_INFINITY;
-  for (const authz of await ctx.acme.getAuthorizations(order)) {
+  for (const authz of await authorizationsOf(ctx, order, known)) {
     const { name, choice, challenge, solver, task } = await taskFor(ctx, authz);
     const entry: ChallengeStatus = {
       dnsName: name,
@@ -132,9 +168,19 @@ async function solvePending(ctx: OrderContext, order: AcmeOrder): Promise<StepOu
       const waitingSince = Math.max(ctx.orderStartedAt.getTime(), publishedAt);
       if (result.ready) {
         ctx.firstPublished?.delete(challenge.url);
-        await ctx.acme.answerChallenge(challenge);
+        const answered = await ctx.acme.answerChallenge(challenge);
         entry.state = 'processing';
-        waitMs = Math.min(waitMs, POLL_MS);
+        // Answered: from now on the order says how it went (see known-orders.ts).
+        known?.authorizations.set(authz.url, {
+          ...authz,
+          challenges: authz.challenges.map((c) =>
+            c.url === challenge.url
+              ? { ...c, status: answered.status === 'pending' ? 'processing' : answered.status }
+              : c,
+          ),
+        });
+        if (known) known.polls = 0;
+        waitMs = Math.min(waitMs, known ? pollDelayMs(0) : POLL_MS);
       } else if (ctx.now.getTime() - waitingSince > result.giveUpAfterMs) {
         ctx.firstPublished?.delete(challenge.url);
         const waited = Math.round((ctx.now.getTime() - waitingSince) / 1000);
@@ -146,8 +192,10 @@ async function solvePending(ctx: OrderContext, order: AcmeOrder): Promise<StepOu
         waitMs = Math.min(waitMs, result.recheckAfterMs);
       }
     } else {
-      const retryAfterMs = authz.retryAfter ? authz.retryAfter.getTime() - ctx.now.getTime() : 0;
-      waitMs = Math.min(waitMs, Math.max(POLL_MS, retryAfterMs));
+      const retryAfter = authz.retryAfter ?? order.retryAfter;
+      const retryAfterMs = retryAfter ? retryAfter.getTime() - ctx.now.getTime() : 0;
+      const pollMs = known ? pollDelayMs(known.polls) : POLL_MS;
+      waitMs = Math.min(waitMs, Math.max(pollMs, retryAfterMs));
     }
   }
   return {
@@ -193,7 +241,10 @@ async function finalize(ctx: OrderContext, order: AcmeOrder): Promise<StepOutcom
   const reuse = spec.privateKey.rotationPolicy === 'Never' ? current : undefined;
   const keyPem = await ensureNextKey(ctx.secrets, owner(ctx), spec.privateKey, reuse);
   const finalized = await ctx.acme.finalizeOrder(order, await createCsr(keyPem, spec.dnsNames));
-  return { kind: 'wait', afterMs: POLL_MS, order: finalized };
+  const known = ctx.knownOrders?.rememberOrder(finalized);
+  // Issued at once: no poll of the order is needed to learn it.
+  if (finalized.status === 'valid' && finalized.certificate) return store(ctx, finalized);
+  return { kind: 'wait', afterMs: known ? pollDelayMs(known.polls) : POLL_MS, order: finalized };
 }
 
 /** Downloads the certificate and writes the TLS Secret in one create or update. */
@@ -244,10 +295,19 @@ function safeSerial(certPem: string): string | undefined {
 
 /** One step of the order at `orderURL`. */
 export async function stepOrder(ctx: OrderContext, orderURL: string): Promise<StepOutcome> {
-  const order = await ctx.acme.getOrder(orderURL);
+  const seen = ctx.knownOrders?.get(orderURL, ctx.now);
+  // Another leader may have answered challenges since this process last saw the order.
+  const answeredElsewhere = (ctx.certificate.status?.acme?.challenges ?? []).some(
+    (c) => c.state !== 'pending',
+  );
+  const known =
+    seen && !answeredElsewhere && !mayHaveMoved(seen)
+      ? seen
+      : ctx.knownOrders?.rememberOrder(await ctx.acme.getOrder(orderURL));
+  const order = known?.order ?? (await ctx.acme.getOrder(orderURL));
   switch (order.status) {
     case 'pending':
-      return solvePending(ctx, order);
+      return solvePending(ctx, order, known);
     case 'ready':
       return finalize(ctx, order);
     case 'processing':
@@ -258,22 +318,59 @@ export async function stepOrder(ctx: OrderContext, orderURL: string): Promise<St
           `the CA kept the order processing past its expiry (${order.expires.toISOString()}); a new order is needed`,
         );
       }
-      return { kind: 'wait', afterMs: POLL_MS, order };
+      return {
+        kind: 'wait',
+        afterMs: known ? Math.max(pollDelayMs(known.polls), retryAfterMs(ctx, order)) : POLL_MS,
+        order,
+      };
     case 'valid':
       return store(ctx, order);
     case 'invalid':
+      // Said as the failed challenge, when one failed: the order's own error is often missing.
+      await failIfChallengeFailed(ctx, order);
       throw new IssuanceFailure(
         `the CA marked the order invalid: ${order.error?.detail ?? 'no reason given'}`,
       );
   }
 }
 
+function retryAfterMs(ctx: OrderContext, order: AcmeOrder): number {
+  return order.retryAfter ? order.retryAfter.getTime() - ctx.now.getTime() : 0;
+}
+
+async function failIfChallengeFailed(ctx: OrderContext, order: AcmeOrder): Promise<void> {
+  for (const authz of await ctx.acme.getAuthorizations(order)) {
+    const choice = ctx.choices.find((c) => c.dnsName === displayName(authz));
+    const challenge = authz.challenges.find((c) => c.type === choice?.type);
+    if (authz.status === 'invalid' || challenge?.status === 'invalid') {
+      const why = challenge?.error?.detail ?? `authorization is ${authz.status}`;
+      throw new IssuanceFailure(
+        `${choice?.type ?? 'the'} challenge for ${displayName(authz)} failed: ${why}`,
+      );
+    }
+  }
+}
+
+/**
+ * The order's authorizations for taking their challenges down: as this process last saw them if it
+ * saw them all (their tokens never change), else from the CA.
+ */
+async function authorizationsForCleanUp(ctx: OrderContext, orderURL: string): Promise<AcmeAuthorization[]> {
+  const known = ctx.knownOrders?.get(orderURL, ctx.now);
+  if (known && known.order.authorizations.every((url) => known.authorizations.has(url))) {
+    return known.order.authorizations.map((url) => known.authorizations.get(url)!);
+  }
+  return ctx.acme.getAuthorizations(await ctx.acme.getOrder(orderURL));
+}
+
 /** Takes down every challenge response of the order; returns what could not be removed. */
 export async function cleanUpChallenges(ctx: OrderContext, orderURL: string): Promise<string[]> {
   const problems: string[] = [];
   try {
-    const order = await ctx.acme.getOrder(orderURL);
-    for (const authz of await ctx.acme.getAuthorizations(order)) {
+    const authorizations = await authorizationsForCleanUp(ctx, orderURL);
+    // The order is over (issued, failed, abandoned or deleted): nothing more to remember of it.
+    ctx.knownOrders?.forget(orderURL);
+    for (const authz of authorizations) {
       try {
         const { solver, task } = await taskFor(ctx, authz);
         await solver.cleanUp(task);
