@@ -64,7 +64,7 @@ const ready = (o: { status?: { conditions?: { type: string; status: string }[] }
 const failedRow = (name: string, error: unknown): Row => ({
   name,
   seconds: Number.NaN,
-  ca: { requests: Number.NaN, orders: Number.NaN, nonces: Number.NaN },
+  ca: { requests: Number.NaN, orders: Number.NaN, nonces: Number.NaN, byEndpoint: {} },
   cpu: Number.NaN,
   peakMb: Number.NaN,
   note: `FAILED: ${String(error instanceof Error ? error.message : error)
