@@ -1,6 +1,7 @@
 // A plain-HTTP proxy on loopback in front of the testbed apiserver, so the benchmark counts exactly
 // the requests one client (the controller) makes: the client talks HTTP to the proxy, the proxy
 // talks TLS to the apiserver with the admin credentials. Watches stream through untouched.
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { request, type RequestOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +21,25 @@ export function resourceOf(path: string): string {
   const rest = parts.slice(start);
   if (rest[0] === 'namespaces' && rest.length > 2) rest.splice(0, 2);
   return rest[0] ?? '(root)';
+}
+
+/**
+ * Writes a kubeconfig at `path` that sends a client through the proxy at `proxyUrl`: plain HTTP on
+ * loopback, which client-node wants spelt out as skipping TLS checks.
+ */
+export function writeProxyKubeconfig(path: string, proxyUrl: string): string {
+  writeFileSync(
+    path,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'proxy', cluster: { server: proxyUrl, 'insecure-skip-tls-verify': true } }],
+      users: [{ name: 'proxy', user: {} }],
+      contexts: [{ name: 'proxy', context: { cluster: 'proxy', user: 'proxy' } }],
+      'current-context': 'proxy',
+    }),
+  );
+  return path;
 }
 
 export class ApiProxy {

@@ -23,19 +23,20 @@
 //      the same second, BENCH_P4_LEAD seconds after their seeding starts (20 + 0.05 per Certificate);
 //      BENCH_P4=0 skips it.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { testbedBinaries } from '../../test/testbed/binaries.ts';
 import { kubeconfigTls } from '../../test/testbed/kubeconfig.ts';
 import { KubeRest } from '../../test/testbed/kube-rest.ts';
 import { Testbed } from '../../test/testbed/testbed.ts';
-import { ApiProxy } from './api-proxy.ts';
+import { ApiProxy, writeProxyKubeconfig } from './api-proxy.ts';
 import { ControllerProcess } from './controller-process.ts';
 import { http01ControllerArgs, runP1Http01 } from './p1-http01.ts';
 import { clearP2Status, P2_NAMESPACE, seedP2, type P2Size } from './p2-scale.ts';
 import { issuanceLimit } from './issuance-limit.ts';
+import { p1Table, type P1Row } from './p1-table.ts';
 import { runP4 } from './p4-renewal-wave.ts';
-import { countCaRequests, ENDPOINTS, since, type CaRequests } from './pebble-log.ts';
+import { countCaRequests, ENDPOINTS, since } from './pebble-log.ts';
 import { cpuSeconds, memoryMb } from './process-stats.ts';
 import { runSampled } from './sampled-process.ts';
 import { fixed, table } from './table.ts';
@@ -206,15 +207,6 @@ async function measureP2(controllers: Supervised, admin: KubeRest, proxy: ApiPro
 
 const totalWrites = (proxy: ApiProxy): number => [...proxy.snapshot().values()].reduce((a, b) => a + b, 0);
 
-interface PeerResult {
-  name: string;
-  seconds: number;
-  ca: CaRequests;
-  cpu: number;
-  peakMb: number;
-  note: string;
-}
-
 async function main(): Promise<void> {
   const entry = resolve(process.env.BENCH_CONTROLLER_ENTRY ?? join(repo, 'dist/bundle/acme6.js'));
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run make build first`);
@@ -240,19 +232,7 @@ async function main(): Promise<void> {
     const tls = kubeconfigTls(info.kubeconfigFile);
     const admin = new KubeRest(info.apiserverUrl, tls);
     proxy = await ApiProxy.start(info.apiserverUrl, tls);
-    const proxyKubeconfig = join(info.dir, 'bench-controller.kubeconfig');
-    writeFileSync(
-      proxyKubeconfig,
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        // Plain HTTP on loopback to the proxy; client-node wants that spelt out as skipping TLS checks.
-        clusters: [{ name: 'proxy', cluster: { server: proxy.url, 'insecure-skip-tls-verify': true } }],
-        users: [{ name: 'proxy', user: {} }],
-        contexts: [{ name: 'proxy', context: { cluster: 'proxy', user: 'proxy' } }],
-        'current-context': 'proxy',
-      }),
-    );
+    const proxyKubeconfig = writeProxyKubeconfig(join(info.dir, 'bench-controller.kubeconfig'), proxy.url);
     for (const ns of ['acme6', 'bench']) {
       await admin.send('POST', '/api/v1/namespaces', { metadata: { name: ns } });
     }
@@ -313,7 +293,7 @@ async function main(): Promise<void> {
       const list = await admin.send<Listed>('GET', CERTS);
       return list.items.filter(ready).length === N;
     });
-    const acme6: PeerResult = {
+    const acme6: P1Row = {
       name: 'acme6 (defaults)',
       seconds: (performance.now() - t0) / 1000,
       ca: since(countCaRequests(pebbleLog), caBefore),
@@ -336,7 +316,7 @@ async function main(): Promise<void> {
     const steadyCpu = (cpuSeconds(pid) - steadyCpuBefore) * perMinute;
     const settled = memoryMb(pid);
 
-    const peers: PeerResult[] = [acme6];
+    const peers: P1Row[] = [acme6];
     if (lego) {
       for (const [name, waits, note] of [
         [
@@ -486,28 +466,10 @@ async function main(): Promise<void> {
 
     console.log(`## acme6 benchmark: N = ${N}\n`);
     console.log(
-      table(
+      p1Table(
         `P1 batch issuance: ${N} certificates (name + *.name), dns-01 RFC 2136, created at once`,
-        [
-          'client',
-          'seconds until all issued',
-          'orders',
-          'CA requests / cert',
-          'fresh nonces / cert',
-          'CPU s',
-          'peak RSS MB',
-          'how',
-        ],
-        peers.map((p) => [
-          p.name,
-          fixed(p.seconds),
-          p.ca.orders,
-          fixed(p.ca.requests / N),
-          fixed(p.ca.nonces / N),
-          fixed(p.cpu),
-          fixed(p.peakMb),
-          p.note,
-        ]),
+        N,
+        peers,
       ),
     );
     // Where each client's requests went: the figure above, per endpoint.

@@ -4,12 +4,12 @@
 // SETTINGS being Node flags and NAME=value environment variables for that controller:
 //   node bench/controller/idle-rss.ts dist/src/cmd/acme6.js dist/bundle/acme6.js \
 //     'dist/bundle/acme6.js::--max-semi-space-size=1' 'dist/bundle/acme6.js::MALLOC_ARENA_MAX=2'
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { kubeconfigTls } from '../../test/testbed/kubeconfig.ts';
 import { KubeRest } from '../../test/testbed/kube-rest.ts';
 import { Testbed } from '../../test/testbed/testbed.ts';
-import { ApiProxy } from './api-proxy.ts';
+import { ApiProxy, writeProxyKubeconfig } from './api-proxy.ts';
 import { ControllerProcess } from './controller-process.ts';
 import { memoryMb } from './process-stats.ts';
 import { fixed, table } from './table.ts';
@@ -46,18 +46,7 @@ try {
   const admin = new KubeRest(info.apiserverUrl, tls);
   // Through the benchmark's proxy (plain HTTP on loopback), as make bench runs the controller.
   proxy = await ApiProxy.start(info.apiserverUrl, tls);
-  const kubeconfig = join(info.dir, 'idle.kubeconfig');
-  writeFileSync(
-    kubeconfig,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'proxy', cluster: { server: proxy.url, 'insecure-skip-tls-verify': true } }],
-      users: [{ name: 'proxy', user: {} }],
-      contexts: [{ name: 'proxy', context: { cluster: 'proxy', user: 'proxy' } }],
-      'current-context': 'proxy',
-    }),
-  );
+  const kubeconfig = writeProxyKubeconfig(join(info.dir, 'idle.kubeconfig'), proxy.url);
   await admin.send('POST', '/api/v1/namespaces', { metadata: { name: 'acme6' } });
   const pebble = info.pebble!;
   const caBundle = readFileSync(pebble.listenerCaFile).toString('base64');

@@ -13,10 +13,11 @@ import { startPebble } from '../../test/testbed/pebble.ts';
 import { createCertificateAuthority } from '../../test/testbed/pki.ts';
 import { freePort } from '../../test/testbed/ports.ts';
 import type { TestbedInfo } from '../../test/testbed/testbed.ts';
-import { countCaRequests, since, type CaRequests } from './pebble-log.ts';
+import { p1Table, type P1Row } from './p1-table.ts';
+import { countCaRequests, since } from './pebble-log.ts';
 import { cpuSeconds, memoryMb, resetPeakMemory } from './process-stats.ts';
 import { runSampled } from './sampled-process.ts';
-import { fixed, table } from './table.ts';
+import { fixed } from './table.ts';
 import { retriedNote, runTraefik, type TraefikResult } from './traefik-peer.ts';
 
 /** The solver image: the pod runner runs any `.../acme6` image as this repository's acme6. */
@@ -32,15 +33,6 @@ export function http01ControllerArgs(info: TestbedInfo): string[] {
     `--acme-http01-solver-nameservers=${info.dns!.primary}`,
     `--acme-http01-self-check-port=${info.ingress!.httpPort}`,
   ];
-}
-
-interface Row {
-  name: string;
-  seconds: number;
-  ca: CaRequests;
-  cpu: number;
-  peakMb: number;
-  note: string;
 }
 
 export interface P1Http01Options {
@@ -61,7 +53,7 @@ export interface P1Http01Options {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const ready = (o: { status?: { conditions?: { type: string; status: string }[] } }): boolean =>
   o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-const failedRow = (name: string, error: unknown): Row => ({
+const failedRow = (name: string, error: unknown): P1Row => ({
   name,
   seconds: Number.NaN,
   ca: { requests: Number.NaN, orders: Number.NaN, nonces: Number.NaN, byEndpoint: {} },
@@ -81,7 +73,7 @@ export async function runP1Http01(o: P1Http01Options): Promise<string> {
   const started = performance.now();
   await setHostAddresses(dns, `*.${sub}`, { a: ['127.0.0.1'], ttl: 60 });
   await admin.send('POST', '/api/v1/namespaces', { metadata: { name: NAMESPACE } });
-  const rows: Row[] = [];
+  const rows: P1Row[] = [];
 
   // acme6, with the self-check's defaults (2 passes 5 s apart) and with the integration tests' (1 pass).
   for (const [name, issuer, selfCheck, note] of [
@@ -233,28 +225,10 @@ export async function runP1Http01(o: P1Http01Options): Promise<string> {
   }
 
   o.log(`P1 over http-01 took ${fixed((performance.now() - started) / 1000)} s in all`);
-  return table(
+  return p1Table(
     `P1 over http-01: ${n} certificates of one name each (http-01 cannot validate wildcards), created at once`,
-    [
-      'client',
-      'seconds until all issued',
-      'orders',
-      'CA requests / cert',
-      'fresh nonces / cert',
-      'CPU s',
-      'peak RSS MB',
-      'how',
-    ],
-    rows.map((r) => [
-      r.name,
-      fixed(r.seconds),
-      Number.isNaN(r.ca.orders) ? 'n/a' : r.ca.orders,
-      fixed(r.ca.requests / n),
-      fixed(r.ca.nonces / n),
-      fixed(r.cpu),
-      fixed(r.peakMb),
-      r.note,
-    ]),
+    n,
+    rows,
   );
 }
 

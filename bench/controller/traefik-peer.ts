@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { onProcessExit } from '../../test/testbed/exit-hooks.ts';
 import { freePort } from '../../test/testbed/ports.ts';
-import { countCaRequests, since, type CaRequests } from './pebble-log.ts';
+import type { P1Row } from './p1-table.ts';
+import { countCaRequests, since } from './pebble-log.ts';
 import { cpuSeconds, memoryMb } from './process-stats.ts';
 import { fixed } from './table.ts';
 
@@ -237,16 +238,6 @@ export async function runTraefik(o: TraefikPeerOptions): Promise<TraefikResult> 
   }
 }
 
-/** A P1 row (the shape bench.ts prints). */
-export interface TraefikRow {
-  name: string;
-  seconds: number;
-  ca: CaRequests;
-  cpu: number;
-  peakMb: number;
-  note: string;
-}
-
 /**
  * P1 (dns-01, RFC 2136, name + *.name) for Traefik with its defaults and tuned, each a fresh
  * Traefik with its own account, one after the other so pebble's log separates them. A run that
@@ -264,8 +255,8 @@ export async function traefikDns01Rows(o: {
   tsigKey: string;
   tsigSecret: string;
   log: (message: string) => void;
-}): Promise<TraefikRow[]> {
-  const rows: TraefikRow[] = [];
+}): Promise<P1Row[]> {
+  const rows: P1Row[] = [];
   const started = performance.now();
   for (const [name, tuned, note] of [
     [
