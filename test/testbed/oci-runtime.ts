@@ -87,6 +87,8 @@ export function podRuntimeFacts(layout: string): PodRuntimeFacts {
     newestMtime(join(repoRoot, 'src'), (name) => !name.endsWith('.test.ts')),
     newestMtime(join(repoRoot, 'package.json'), () => true),
     newestMtime(join(repoRoot, 'package-lock.json'), () => true),
+    // How the image is bundled and built changes what runs in it as much as the sources do.
+    newestMtime(join(repoRoot, 'hack/image'), () => true),
   );
   return {
     imageBuilt: index !== undefined,

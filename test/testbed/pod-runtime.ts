@@ -13,7 +13,7 @@ export interface PodRuntimeFacts {
   runcFound: boolean;
   /** When the image was built (ms since the epoch), if it was. */
   imageBuiltAtMs?: number;
-  /** The newest change to what goes into the image (src/**, package.json, package-lock.json). */
+  /** The newest change to what goes into the image (src/**, package.json, package-lock.json, hack/image/**). */
   sourcesChangedAtMs?: number;
 }
 
