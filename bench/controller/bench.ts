@@ -30,7 +30,7 @@ import { kubeconfigTls } from '../../test/testbed/kubeconfig.ts';
 import { KubeRest } from '../../test/testbed/kube-rest.ts';
 import { Testbed } from '../../test/testbed/testbed.ts';
 import { ApiProxy, writeProxyKubeconfig } from './api-proxy.ts';
-import { ControllerProcess } from './controller-process.ts';
+import { ControllerProcess, controllerMemoryLimitNote } from './controller-process.ts';
 import { http01ControllerArgs, runP1Http01 } from './p1-http01.ts';
 import { clearP2Status, P2_NAMESPACE, seedP2, type P2Size } from './p2-scale.ts';
 import { issuanceLimit } from './issuance-limit.ts';
@@ -465,6 +465,7 @@ async function main(): Promise<void> {
     }
 
     console.log(`## acme6 benchmark: N = ${N}\n`);
+    console.log(`The controller: ${entry}, ${controllerMemoryLimitNote()}.\n`);
     console.log(
       p1Table(
         `P1 batch issuance: ${N} certificates (name + *.name), dns-01 RFC 2136, created at once`,

@@ -3,9 +3,32 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { onProcessExit } from '../../test/testbed/exit-hooks.ts';
 import { freePort } from '../../test/testbed/ports.ts';
+import { deployedMemoryLimitBytes, MemoryCgroup, quantityBytes } from './memory-cgroup.ts';
+
+let cgroups = 0;
+
+/**
+ * The memory cgroup a controller runs in: BENCH_CONTROLLER_MEMORY_LIMIT (a quantity, `0` for none),
+ * by default the Deployment's limit. A string says why it runs without one.
+ */
+function controllerCgroup(): MemoryCgroup | string {
+  const wanted = process.env.BENCH_CONTROLLER_MEMORY_LIMIT;
+  if (wanted === '0') return 'BENCH_CONTROLLER_MEMORY_LIMIT=0';
+  const limit = wanted
+    ? quantityBytes(wanted)
+    : deployedMemoryLimitBytes(resolve(import.meta.dirname, '../..'));
+  return MemoryCgroup.create(`acme6-bench-${process.pid}-${++cgroups}`, limit);
+}
+
+/** How the controllers of this run are limited, for the tables' readers. */
+export function controllerMemoryLimitNote(): string {
+  const wanted = process.env.BENCH_CONTROLLER_MEMORY_LIMIT;
+  if (wanted === '0') return 'no memory limit (BENCH_CONTROLLER_MEMORY_LIMIT=0)';
+  return `memory limit ${wanted ?? `${deployedMemoryLimitBytes(resolve(import.meta.dirname, '../..')) / 2 ** 20} MiB (the Deployment's)`}, as a memory cgroup`;
+}
 
 export class ControllerProcess {
   readonly child: ChildProcess;
@@ -16,8 +39,14 @@ export class ControllerProcess {
   private stopping = false;
   private exitReason: string | undefined;
 
-  private constructor(child: ChildProcess, healthPort: number, logFile: string) {
+  private constructor(
+    child: ChildProcess,
+    healthPort: number,
+    logFile: string,
+    cgroup: MemoryCgroup | undefined,
+  ) {
     this.child = child;
+    if (cgroup) child.once('exit', () => cgroup.remove());
     this.pid = child.pid!;
     this.startedAt = performance.now();
     this.healthPort = healthPort;
@@ -45,28 +74,36 @@ export class ControllerProcess {
   ): Promise<ControllerProcess> {
     const [metricsPort, healthPort] = [await freePort(), await freePort()];
     const out = openSync(join(dir, logName), 'a');
-    const child = spawn(
-      process.execPath,
-      [
-        // Node's own flags for the controller, e.g. V8 heap sizes to compare memory settings.
-        ...(process.env.BENCH_CONTROLLER_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []),
-        entry,
-        'controller',
-        '--kubeconfig',
-        kubeconfig,
-        '--cluster-resource-namespace',
-        'acme6',
-        `--metrics-bind-address=127.0.0.1:${metricsPort}`,
-        `--health-probe-bind-address=127.0.0.1:${healthPort}`,
-        ...args,
-        // e.g. `--leader-elect=false` while profiling: a heap snapshot stops the process for longer
-        // than the Lease's renew deadline.
-        ...(process.env.BENCH_CONTROLLER_ARGS?.split(' ').filter(Boolean) ?? []),
-      ],
-      { stdio: ['ignore', out, out] },
-    );
+    const cgroup = controllerCgroup();
+    // Without a cgroup (not root, say) the run goes on and its memory figures say so.
+    if (typeof cgroup === 'string')
+      process.stderr.write(`[bench] controller without a memory limit: ${cgroup}\n`);
+    const inCgroup = (program: string, argv: string[]): [string, string[]] =>
+      typeof cgroup === 'string' ? [program, argv] : cgroup.command(program, argv);
+    const [program, argv] = inCgroup(process.execPath, [
+      // Node's own flags for the controller, e.g. V8 heap sizes to compare memory settings.
+      ...(process.env.BENCH_CONTROLLER_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []),
+      entry,
+      'controller',
+      '--kubeconfig',
+      kubeconfig,
+      '--cluster-resource-namespace',
+      'acme6',
+      `--metrics-bind-address=127.0.0.1:${metricsPort}`,
+      `--health-probe-bind-address=127.0.0.1:${healthPort}`,
+      ...args,
+      // e.g. `--leader-elect=false` while profiling: a heap snapshot stops the process for longer
+      // than the Lease's renew deadline.
+      ...(process.env.BENCH_CONTROLLER_ARGS?.split(' ').filter(Boolean) ?? []),
+    ]);
+    const child = spawn(program, argv, { stdio: ['ignore', out, out] });
     closeSync(out);
-    return new ControllerProcess(child, healthPort, join(dir, logName));
+    return new ControllerProcess(
+      child,
+      healthPort,
+      join(dir, logName),
+      typeof cgroup === 'string' ? undefined : cgroup,
+    );
   }
 
   /** How it exited (the last line it logged, say), or undefined while it runs. */
