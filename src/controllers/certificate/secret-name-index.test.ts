@@ -32,13 +32,22 @@ describe('SecretNameIndex', () => {
     expect(index.claimants('team', 'shared-tls')).toEqual([]);
   });
 
-  it('keeps the newest object when a stale one is deleted after an update', () => {
+  it('forgets a deleted Certificate handed over as another object than the cached one', () => {
     const index = new SecretNameIndex<Certificate>();
-    const old = cert('a', 'a-tls');
-    const fresh = cert('a', 'a-tls');
-    index.onAdd(old);
-    index.onUpdate(fresh, old);
-    index.onDelete(old);
-    expect(index.claimants('team', 'a-tls')).toEqual([fresh]);
+    const cached = cert('a', 'shared-tls');
+    index.onAdd(cached);
+    index.onAdd(cert('b', 'shared-tls'));
+    // A watch's DELETED event carries the object as it was deleted: equal, not the same instance.
+    index.onDelete(structuredClone(cached));
+    expect(names(index.claimants('team', 'shared-tls'))).toEqual(['b']);
+  });
+
+  it('keeps a re-created Certificate when the delete of its earlier incarnation comes late', () => {
+    const index = new SecretNameIndex<Certificate>();
+    const earlier = { ...cert('a', 'a-tls'), metadata: { name: 'a', namespace: 'team', uid: 'u1' } };
+    const again = { ...cert('a', 'a-tls'), metadata: { name: 'a', namespace: 'team', uid: 'u2' } };
+    index.onAdd(again);
+    index.onDelete(earlier);
+    expect(index.claimants('team', 'a-tls')).toEqual([again]);
   });
 });

@@ -4,7 +4,7 @@
 import type { InformerHandler } from '../../runtime/informer.ts';
 
 interface Named {
-  metadata: { name?: string; namespace?: string };
+  metadata: { name?: string; namespace?: string; uid?: string };
   spec: { secretName: string };
 }
 
@@ -34,7 +34,10 @@ export class SecretNameIndex<T extends Named> implements InformerHandler<T> {
   onDelete(obj: T): void {
     const key = indexKey(obj);
     const named = this.bySecret.get(key);
-    if (named?.get(obj.metadata.name ?? '') !== obj) return;
+    const stored = named?.get(obj.metadata.name ?? '');
+    // The informer hands over the object as the delete event carried it, not the cached instance: go
+    // by name, unless the entry is a later incarnation (another uid) of that name.
+    if (!named || !stored || (stored.metadata.uid && stored.metadata.uid !== obj.metadata.uid)) return;
     named.delete(obj.metadata.name ?? '');
     if (named.size === 0) this.bySecret.delete(key);
   }
