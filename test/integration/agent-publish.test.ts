@@ -236,6 +236,13 @@ describe.each<Backend | 'nftables'>(['nft', 'legacy', 'nftables'])('acme6 agent 
   });
 
   it('publishes TCP and UDP with the client address preserved; unpublished ports stay closed (S5)', async () => {
+    // "agent started" comes before its first sync ends: on a loaded machine the rules may not be in
+    // yet. The status ConfigMap is written after the rules, so it says when to look.
+    await waitUntil(
+      'web published in the status ConfigMap',
+      async () => (await publishedStatus('web'))?.includes(`[${NODE}]:443/TCP`) === true,
+      { timeoutMs: 30_000 },
+    );
     expect(await tcp(client, NODE, 443)).toBe(CLIENT);
     expect(await udp(client, NODE, 5353)).toBe(CLIENT);
     // Port 9000 is on the Service but not in expose-ports: nothing DNATs it, the node has no listener.
