@@ -2,7 +2,7 @@
 # Builds the testbed's Go binaries once and caches them outside the repo, keyed by version:
 #   $ACME6_TESTBED_CACHE/kubernetes-<v>/{kube-apiserver,kube-controller-manager,kubectl}
 #   $ACME6_TESTBED_CACHE/etcd-<v>/etcd
-#   $ACME6_TESTBED_CACHE/pebble-<v>/{pebble,pebble-challtestsrv}
+#   $ACME6_TESTBED_CACHE/pebble-<v>-<patches hash>/{pebble,pebble-challtestsrv}
 #   $ACME6_TESTBED_CACHE/traefik-<v>/{traefik,crds/}
 #   $ACME6_TESTBED_CACHE/gateway-api-<v>/crds/   (standard channel, the version Traefik's go.mod requires)
 # A finished build leaves a .complete marker; anything without it is rebuilt from scratch.
@@ -78,11 +78,20 @@ build_etcd() {
   rm -rf "$work"
 }
 
+# Pebble's module with acme6's patches (hack/testbed/patches/pebble-*.patch) applied: upstream's Authz
+# handler holds an authorization's lock while it waits for the store's, which deadlocks the whole CA
+# under concurrent orders (seen in `make bench`: every request hung; goroutine dump in the patch's
+# comment). The cache directory names the patches' hash, so a changed patch rebuilds.
+pebble_patches=("$here"/patches/pebble-*.patch)
 build_pebble() {
-  local out=$1
-  GOBIN=$out go install -trimpath -ldflags "-s -w" \
-    "github.com/letsencrypt/pebble/v2/cmd/pebble@$PEBBLE_VERSION" \
-    "github.com/letsencrypt/pebble/v2/cmd/pebble-challtestsrv@$PEBBLE_VERSION"
+  local out=$1 work src patch
+  work=$(mktemp -d)
+  src=$(go mod download -json "github.com/letsencrypt/pebble/v2@$PEBBLE_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  [[ -n $src ]] || { log "cannot download github.com/letsencrypt/pebble/v2@$PEBBLE_VERSION"; exit 1; }
+  cp -r "$src/." "$work/"; chmod -R u+w "$work"
+  for patch in "${pebble_patches[@]}"; do (cd "$work" && git apply -p1 "$patch"); done
+  (cd "$work" && go build -trimpath -ldflags "-s -w" -o "$out/" ./cmd/pebble ./cmd/pebble-challtestsrv)
+  rm -rf "$work"
 }
 
 # Traefik's go.mod replaces some dependencies with forks, so `go install traefik@version` refuses it.
@@ -134,7 +143,7 @@ ETCD_VERSION=$(etcd_version)
 GATEWAY_API_VERSION=$(gateway_api_version)
 k8s_dir=$cache/kubernetes-$K8S_VERSION
 etcd_dir=$cache/etcd-$ETCD_VERSION
-pebble_dir=$cache/pebble-$PEBBLE_VERSION
+pebble_dir=$cache/pebble-$PEBBLE_VERSION-$(cat "${pebble_patches[@]}" | sha256sum | cut -c1-8)
 traefik_dir=$cache/traefik-$TRAEFIK_VERSION
 gateway_dir=$cache/gateway-api-$GATEWAY_API_VERSION
 total=$SECONDS step=0
