@@ -20,7 +20,7 @@ import { KubeSecretStore } from '../kube/secrets.ts';
 import { realClock, type Clock } from '../runtime/clock.ts';
 import { Controller, type Reconciler } from '../runtime/controller.ts';
 import { enqueueKeys, type KeySink } from '../runtime/handlers.ts';
-import { objectKey } from '../runtime/keys.ts';
+import { objectKey, parseKey } from '../runtime/keys.ts';
 import { keepFinalizerOwnership, stripManagedFields, type ResilientInformer } from '../runtime/informer.ts';
 import { createKubeInformer } from '../runtime/kube-informer.ts';
 import type { Logger } from '../runtime/logger.ts';
@@ -44,6 +44,7 @@ import { IssuanceSlots, observationOf } from './certificate/issuance-slots.ts';
 import { ISSUANCE_FIELD_MANAGER } from './certificate/issuance-status.ts';
 import { READINESS_FIELD_MANAGER, ReadinessReconciler } from './certificate/readiness.ts';
 import { SecretOwnerReconciler } from './certificate/secret-owner.ts';
+import { isAwaited } from './certificate/urgency.ts';
 import { discoverGatewayApi, type GatewayApiResources } from './gateway/discovery.ts';
 import { gatewayKeysForCertificate, gatewayKeysForGateway } from './gateway/keys.ts';
 import { GATEWAY_SHIM_FIELD_MANAGER, GatewayShimReconciler } from './gateway/reconciler.ts';
@@ -195,6 +196,7 @@ export class Manager {
       getIssuer,
       readCertificate: (name, ns) => certificates.get(name, ns),
       secrets: this.secrets,
+      cachedSecret: (ns, name) => managedSecrets.get(name, ns),
       acmeClients,
       solvers,
       challengeCleanup,
@@ -249,7 +251,17 @@ export class Manager {
       logger: options.logger,
       clusterResourceNamespace: options.clusterResourceNamespace,
     });
-    const issuanceController = this.controller('certificate-issuance', (key) => issuance.reconcile(key));
+    // A Certificate someone waits for (not Ready) goes ahead of renewals in the two queues it needs.
+    const awaited = (key: string): boolean => {
+      const { name, namespace } = parseKey(key);
+      return isAwaited(certInformer.get(name, namespace ?? ''));
+    };
+    const issuanceController = this.controller(
+      'certificate-issuance',
+      (key) => issuance.reconcile(key),
+      1,
+      awaited,
+    );
     wakeIssuance = (key) => issuanceController.queue.add(key);
     // Slots follow the orders the cache shows; its initial list rebuilds them after a restart.
     if (slots) {
@@ -262,7 +274,7 @@ export class Manager {
     }
     const certControllers = [
       issuanceController,
-      this.controller('certificate-readiness', (key) => readiness.reconcile(key), READINESS_WORKERS),
+      this.controller('certificate-readiness', (key) => readiness.reconcile(key), READINESS_WORKERS, awaited),
       this.controller('certificate-ari', (key) => ari.reconcile(key)),
       this.controller('certificate-challenge-cleanup', (key) => challengeCleanup.reconcile(key)),
     ];
@@ -422,17 +434,25 @@ export class Manager {
     return informer;
   }
 
-  private controller(name: string, reconcile: Reconciler, minWorkers = 1): Controller {
+  private controller(
+    name: string,
+    reconcile: Reconciler,
+    minWorkers = 1,
+    isUrgent?: (key: string) => boolean,
+  ): Controller {
+    const metrics = this.options.metrics;
     const controller = new Controller({
       name,
       reconcile,
       workers: Math.max(this.options.workers ?? 2, minWorkers),
       logger: this.options.logger,
       clock: this.clock,
-      ...(this.options.metrics && {
-        queue: new WorkQueue({ clock: this.clock, metrics: this.options.metrics.workQueue(name) }),
-        metrics: this.options.metrics.controller(name),
+      queue: new WorkQueue({
+        clock: this.clock,
+        ...(metrics && { metrics: metrics.workQueue(name) }),
+        ...(isUrgent && { isUrgent }),
       }),
+      ...(metrics && { metrics: metrics.controller(name) }),
     });
     this.controllers.push(controller);
     return controller;

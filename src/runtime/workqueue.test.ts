@@ -40,6 +40,26 @@ describe('WorkQueue', () => {
     expect(await takeReady(queue)).toEqual(['ns/a', 'ns/b']);
   });
 
+  it('hands urgent keys out before the others, each lane in arrival order', async () => {
+    const urgentKeys = new Set(['new-1', 'new-2']);
+    const queue = new WorkQueue({ clock: new FakeClock(), isUrgent: (k) => urgentKeys.has(k) });
+    for (const key of ['renew-1', 'renew-2', 'new-1', 'renew-3', 'new-2']) queue.add(key);
+    expect(queue.len()).toBe(5);
+    expect(await takeReady(queue)).toEqual(['new-1', 'new-2', 'renew-1', 'renew-2', 'renew-3']);
+  });
+
+  it('asks whether a key is urgent when it is queued again after processing', async () => {
+    const urgentKeys = new Set<string>();
+    const queue = new WorkQueue({ clock: new FakeClock(), isUrgent: (k) => urgentKeys.has(k) });
+    queue.add('a');
+    queue.add('b');
+    expect(await queue.get()).toBe('a');
+    queue.add('a'); // while processing: dirty
+    urgentKeys.add('a');
+    queue.done('a');
+    expect(await takeReady(queue)).toEqual(['a', 'b']);
+  });
+
   it('never hands a key being processed to a second worker', async () => {
     const { queue } = newQueue();
     queue.add('a');

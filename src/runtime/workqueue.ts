@@ -12,6 +12,11 @@ export interface WorkQueueOptions {
   rateLimiter?: RateLimiter;
   /** Receives depth, adds, retries, queue latency and work duration. */
   metrics?: WorkQueueMetrics;
+  /**
+   * Asked when a key is queued: an urgent key is handed out before every key that is not, e.g. a
+   * Certificate someone is waiting for ahead of a thousand renewals that are due at once.
+   */
+  isUrgent?: (key: string) => boolean;
 }
 
 interface DelayedAdd {
@@ -30,10 +35,13 @@ export class WorkQueue {
   private readonly rateLimiter: RateLimiter;
   private readonly metrics: WorkQueueMetrics;
 
-  // Invariants: every key in `ready` is in `dirty` and not in `processing`; a key in `dirty`
+  // Invariants: every key in `ready` or `urgent` is in `dirty` and not in `processing`; a key in `dirty`
   // and `processing` is re-queued by `done`.
   /** Keys waiting for a worker, in arrival order, with the time they were queued. */
   private readonly ready = new Map<string, number>();
+  /** The same for urgent keys, handed out first; a key is in at most one of the two. */
+  private readonly urgent = new Map<string, number>();
+  private readonly isUrgent: (key: string) => boolean;
   /** Keys that need (another) run: queued, or added again while being processed. */
   private readonly dirty = new Set<string>();
   /** Keys handed to a worker and not yet done, with the time they were handed out. */
@@ -50,6 +58,7 @@ export class WorkQueue {
     this.clock = options.clock ?? realClock;
     this.rateLimiter = options.rateLimiter ?? defaultControllerRateLimiter(this.clock);
     this.metrics = options.metrics ?? {};
+    this.isUrgent = options.isUrgent ?? (() => false);
   }
 
   /** Queues the key now, unless it is already queued; ignored after shutdown. */
@@ -133,6 +142,7 @@ export class WorkQueue {
     for (const entry of this.delayed.values()) entry.cancel();
     this.delayed.clear();
     this.ready.clear();
+    this.urgent.clear();
     this.dirty.clear();
     this.metrics.depth?.(0);
     for (const resolve of this.idleWorkers.splice(0)) resolve(undefined);
@@ -148,7 +158,7 @@ export class WorkQueue {
 
   /** Number of keys queued and ready for a worker (not counting delayed or in-process keys). */
   len(): number {
-    return this.ready.size;
+    return this.ready.size + this.urgent.size;
   }
 
   /** Whether `shutDown` has been called. */
@@ -157,25 +167,27 @@ export class WorkQueue {
   }
 
   private enqueue(key: string): void {
-    this.ready.set(key, this.nowMs());
-    this.metrics.depth?.(this.ready.size);
+    (this.isUrgent(key) ? this.urgent : this.ready).set(key, this.nowMs());
+    this.metrics.depth?.(this.len());
     // Hand keys straight to idle workers: the key is owned (in `processing`) from this moment,
     // not from when the worker's continuation happens to run.
-    while (this.idleWorkers.length > 0 && this.ready.size > 0) {
+    while (this.idleWorkers.length > 0 && this.len() > 0) {
       const resolve = this.idleWorkers.shift();
       resolve?.(this.takeNext());
     }
   }
 
   private takeNext(): string | undefined {
-    for (const [key, queuedAtMs] of this.ready) {
-      const nowMs = this.nowMs();
-      this.ready.delete(key);
-      this.dirty.delete(key);
-      this.processing.set(key, nowMs);
-      this.metrics.depth?.(this.ready.size);
-      this.metrics.queueLatency?.((nowMs - queuedAtMs) / 1000);
-      return key;
+    for (const lane of [this.urgent, this.ready]) {
+      for (const [key, queuedAtMs] of lane) {
+        const nowMs = this.nowMs();
+        lane.delete(key);
+        this.dirty.delete(key);
+        this.processing.set(key, nowMs);
+        this.metrics.depth?.(this.len());
+        this.metrics.queueLatency?.((nowMs - queuedAtMs) / 1000);
+        return key;
+      }
     }
     return undefined;
   }
