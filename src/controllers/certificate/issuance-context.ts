@@ -28,6 +28,12 @@ export interface IssuanceDeps {
   /** Reads a Certificate straight from the apiserver (the cache may lag our own writes). */
   readCertificate(name: string, namespace: string): Promise<Certificate | undefined>;
   secrets: MutableSecretStore;
+  /**
+   * The Secret as the managed-Secret cache holds it, undefined if the cache does not (a Secret
+   * acme6 did not write, or none). Decides "nothing is due" without a request; before an order is
+   * placed the apiserver is asked again. Without it every pass reads the apiserver.
+   */
+  cachedSecret?(namespace: string, name: string): V1Secret | undefined;
   acmeClients: AcmeClients;
   solvers: Partial<Record<'http-01' | 'dns-01', ChallengeSolver>>;
   writeStatus(certificate: Certificate, status: IssuanceStatus): Promise<void>;

@@ -38,19 +38,27 @@ export async function maybeStartOrder(
   certificate: StoredCertificate,
   owned: IssuanceStatus,
   secret?: V1Secret,
+  secretFromCache = false,
 ): Promise<Result> {
   const now = deps.clock.now();
   const renewalTime = certificate.status?.renewalTime ? new Date(certificate.status.renewalTime) : undefined;
   // A renewal a person asked for wins over the policies and the failure backoff.
   const manual = manualTrigger(owned);
-  const verdict =
+  const verdictOn = (s: V1Secret | undefined): Verdict | undefined =>
     manual ??
     evaluate(issuancePolicies, {
       spec: certificate.spec,
-      secret: readSecretFacts(secret),
+      secret: readSecretFacts(s),
       now,
       ...(renewalTime ? { renewalTime } : {}),
     });
+  let verdict = verdictOn(secret);
+  if (verdict && secretFromCache) {
+    // The cache may lag a Secret written a moment ago (our own last issuance): an order is placed
+    // only on what the apiserver holds now.
+    secret = await deps.secrets.get(certificate.metadata.namespace, certificate.spec.secretName);
+    verdict = verdictOn(secret);
+  }
   if (!verdict) {
     deps.slots?.release(objectKey(certificate)); // an order that finished before the cache showed it
     const settled = settledStatus(owned);

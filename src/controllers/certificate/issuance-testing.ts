@@ -55,8 +55,10 @@ export const readyIssuer = {
 export interface SetupOptions {
   /** The Certificate as the apiserver has it, when the cache (`certificate`) lags behind it. */
   fresh?: Certificate | null;
-  /** Secrets by name. */
+  /** Secrets by name, as the apiserver has them. */
   secrets?: Record<string, V1Secret>;
+  /** Secrets by name, as the managed-Secret cache has them (may lag `secrets`). */
+  cachedSecrets?: Record<string, V1Secret>;
   solvers?: IssuanceDeps['solvers'];
   /** How many status writes fail with 409 Conflict first (another writer changed the object). */
   conflicts?: number;
@@ -84,8 +86,13 @@ export function setup(
   let conflicts = more.conflicts ?? 0;
   let unavailable = more.unavailable ?? 0;
   const events: RecordedEvent[] = [];
+  /** Secret names read from the apiserver, in order. */
+  const secretReads: string[] = [];
   const noSecrets: MutableSecretStore = {
-    get: (_ns, name): Promise<V1Secret | undefined> => Promise.resolve(more.secrets?.[name]),
+    get: (_ns, name): Promise<V1Secret | undefined> => {
+      secretReads.push(name);
+      return Promise.resolve(more.secrets?.[name]);
+    },
     create: (s) => Promise.resolve(s),
     replace: (s) => Promise.resolve(s),
     delete: () => Promise.resolve(),
@@ -97,6 +104,7 @@ export function setup(
     // `null` is a Certificate the apiserver no longer has.
     readCertificate: () => Promise.resolve(more.fresh === null ? undefined : (more.fresh ?? certificate)),
     secrets: noSecrets,
+    ...(more.cachedSecrets ? { cachedSecret: (_ns: string, name: string) => more.cachedSecrets?.[name] } : {}),
     acmeClients: { forIssuer: () => Promise.resolve(acme as AcmePort) },
     solvers: more.solvers ?? {},
     writeStatus: (_c, status) => {
@@ -120,7 +128,7 @@ export function setup(
     backoff: { initialMs: 3_600_000, maxMs: 32 * 3_600_000 },
     clusterResourceNamespace: 'acme6',
   });
-  return { reconciler, writes, events };
+  return { reconciler, writes, events, secretReads };
 }
 
 export const failedAt = (generation: number) => ({

@@ -33,8 +33,12 @@ export class IssuanceReconciler {
     if (!cached?.metadata.uid) return {};
     // A copy: this pass may move its resourceVersion after a write of its own (recordPresented).
     const certificate = { ...cached, metadata: { ...cached.metadata } } as StoredCertificate;
-    const secret = await this.deps.secrets.get(certificate.metadata.namespace, certificate.spec.secretName);
     const owned = ownedStatus(certificate.status);
+    const secretRef = [certificate.metadata.namespace, certificate.spec.secretName] as const;
+    // An order in flight ends by replacing the Secret, so it reads the apiserver; otherwise the
+    // cache tells whether anything is due (maybeStartOrder asks the apiserver before ordering).
+    const cachedSecret = owned.acme?.orderURL ? undefined : this.deps.cachedSecret?.(...secretRef);
+    const secret = cachedSecret ?? (await this.deps.secrets.get(...secretRef));
     const held = certificate.metadata.finalizers?.includes(CHALLENGE_FINALIZER) ?? false;
     try {
       if (certificate.metadata.deletionTimestamp)
@@ -46,7 +50,7 @@ export class IssuanceReconciler {
       );
       if (keeper) return await standAsideForKeeper(this.deps, certificate, owned, keeper);
       if (owned.acme?.orderURL) return await progressOrder(this.deps, certificate, owned, secret);
-      return await maybeStartOrder(this.deps, certificate, owned, secret);
+      return await maybeStartOrder(this.deps, certificate, owned, secret, cachedSecret !== undefined);
     } catch (err) {
       return handleIssuanceError(this.deps, certificate, owned, err);
     }
