@@ -32,7 +32,8 @@ const usage = `usage: acme6 controller [flags]
 
   --kubeconfig PATH                   kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, or in-cluster)
   --cluster-resource-namespace NAME   namespace of ClusterIssuers' Secrets (default: $POD_NAMESPACE or acme6)
-  --workers N                         concurrent reconciles per controller (default 2)
+  --workers N                         concurrent reconciles per controller (default 2; Certificate
+                                      issuance runs at least 16, readiness at least 8)
   --max-concurrent-issuances N        Certificates with an ACME order in flight at once (default 100);
                                       renewals hold at most 1/4 of them, the rest serves new work
   --failure-backoff-initial DURATION  wait after a failed issuance, doubled per failure (default 1h)

@@ -7,20 +7,12 @@ import { mintCertificate } from '../../acme/testing.ts';
 import { FakeClock } from '../../runtime/clock.ts';
 import { silentLogger } from '../../runtime/logger.ts';
 import { AriReconciler, RETRY_ON_ERROR_MS, RETRY_WHEN_REFUSED_MS } from './ari.ts';
-import { cert, now, readyIssuer } from './issuance-testing.ts';
+import { cert, now, readyIssuer, tlsSecretOf } from './issuance-testing.ts';
 
 const HOUR_MS = 3600_000;
 
 async function tlsSecret(name: string, serialNumber = '01'): Promise<V1Secret> {
-  const leaf = await mintCertificate({ commonName: name, dnsNames: [name], serialNumber });
-  return {
-    metadata: { name: 'web-tls', namespace: 'team' },
-    type: 'kubernetes.io/tls',
-    data: {
-      'tls.crt': Buffer.from(leaf.pem).toString('base64'),
-      'tls.key': Buffer.from(leaf.keyPem).toString('base64'),
-    },
-  };
+  return tlsSecretOf(await mintCertificate({ commonName: name, dnsNames: [name], serialNumber }));
 }
 
 /** An AriReconciler whose CA answers every renewalInfo request with `answer`; counts the requests. */

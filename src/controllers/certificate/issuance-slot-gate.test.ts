@@ -2,52 +2,17 @@
 // says once that it waits and places nothing; a slot taken for an order that never came is freed; a
 // renewal counts against the renewals' share; a queued manual request stays one.
 import { describe, expect, it } from 'vitest';
-import type { AcmePort } from '../../acme/port.ts';
-import { mintCertificate } from '../../acme/testing.ts';
 import { QUEUED_FALLBACK_MS } from './issuance-slot-gate.ts';
 import { IssuanceSlots } from './issuance-slots.ts';
 import { manualTrigger, ownedStatus, withManualTrigger, type IssuanceStatus } from './issuance-status.ts';
-import { cert, now, setup } from './issuance-testing.ts';
-
-const directory = () =>
-  Promise.resolve({ newNonce: '', newAccount: '', newOrder: '', meta: { profiles: {} } });
-
-function countingCa() {
-  const orders: string[] = [];
-  const acme: Partial<AcmePort> = {
-    getDirectory: directory,
-    createOrder: () => {
-      const url = `https://ca.example.test/order/${orders.length + 1}`;
-      orders.push(url);
-      return Promise.resolve({ url, status: 'pending', identifiers: [], authorizations: [], finalize: '' });
-    },
-  };
-  return { acme, orders };
-}
+import type { AcmePort } from '../../acme/port.ts';
+import { cert, countingCa, directory, now, setup, validSecret } from './issuance-testing.ts';
 
 const busy = (limit: number): IssuanceSlots => {
   const slots = new IssuanceSlots(limit, () => {});
   for (let i = 0; i < limit; i++) slots.observe({ key: `other/c${i}`, orderInFlight: true, renewal: false });
   return slots;
 };
-
-/** A Secret with a valid certificate for web.example.test, so a due renewalTime means Renewing. */
-async function validSecret() {
-  const leaf = await mintCertificate({
-    commonName: 'web.example.test',
-    dnsNames: ['web.example.test'],
-    notBefore: new Date('2026-10-01T00:00:00Z'),
-    notAfter: new Date('2026-12-30T00:00:00Z'),
-  });
-  return {
-    metadata: { name: 'web-tls', namespace: 'team' },
-    type: 'kubernetes.io/tls',
-    data: {
-      'tls.crt': Buffer.from(leaf.pem).toString('base64'),
-      'tls.key': Buffer.from(leaf.keyPem).toString('base64'),
-    },
-  };
-}
 
 describe('the slot gate', () => {
   it('queues a Certificate when every slot is taken: says so once, places no order', async () => {

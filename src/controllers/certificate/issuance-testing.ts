@@ -4,6 +4,7 @@ import { ApiException, type V1Secret } from '@kubernetes/client-node';
 import type { Certificate } from '../../api/certificate.ts';
 import type { AnyIssuer } from '../../api/issuer.ts';
 import type { AcmePort } from '../../acme/port.ts';
+import { mintCertificate } from '../../acme/testing.ts';
 import type { MutableSecretStore } from '../../kube/secrets.ts';
 import { FakeClock } from '../../runtime/clock.ts';
 import type { IssuanceStatus } from './issuance-status.ts';
@@ -104,7 +105,9 @@ export function setup(
     // `null` is a Certificate the apiserver no longer has.
     readCertificate: () => Promise.resolve(more.fresh === null ? undefined : (more.fresh ?? certificate)),
     secrets: noSecrets,
-    ...(more.cachedSecrets ? { cachedSecret: (_ns: string, name: string) => more.cachedSecrets?.[name] } : {}),
+    ...(more.cachedSecrets
+      ? { cachedSecret: (_ns: string, name: string) => more.cachedSecrets?.[name] }
+      : {}),
     acmeClients: { forIssuer: () => Promise.resolve(acme as AcmePort) },
     solvers: more.solvers ?? {},
     writeStatus: (_c, status) => {
@@ -146,3 +149,44 @@ export const failedAt = (generation: number) => ({
     },
   ],
 });
+
+/** An ACME directory with nothing in it: enough for code that only places orders. */
+export const directory = () =>
+  Promise.resolve({ newNonce: '', newAccount: '', newOrder: '', meta: { profiles: {} } });
+
+/** A CA that records each order it places. */
+export function countingCa() {
+  const orders: string[] = [];
+  const acme: Partial<AcmePort> = {
+    getDirectory: directory,
+    createOrder: () => {
+      const url = `https://ca.example.test/order/${orders.length + 1}`;
+      orders.push(url);
+      return Promise.resolve({ url, status: 'pending', identifiers: [], authorizations: [], finalize: '' });
+    },
+  };
+  return { acme, orders };
+}
+
+/** A Secret with a valid certificate for web.example.test, so a due renewalTime means Renewing. */
+export async function validSecret() {
+  const leaf = await mintCertificate({
+    commonName: 'web.example.test',
+    dnsNames: ['web.example.test'],
+    notBefore: new Date('2026-10-01T00:00:00Z'),
+    notAfter: new Date('2026-12-30T00:00:00Z'),
+  });
+  return tlsSecretOf(leaf);
+}
+
+/** Secret team/web-tls holding the leaf and its key. */
+export function tlsSecretOf(leaf: { pem: string; keyPem: string }): V1Secret {
+  return {
+    metadata: { name: 'web-tls', namespace: 'team' },
+    type: 'kubernetes.io/tls',
+    data: {
+      'tls.crt': Buffer.from(leaf.pem).toString('base64'),
+      'tls.key': Buffer.from(leaf.keyPem).toString('base64'),
+    },
+  };
+}
